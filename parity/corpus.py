@@ -1,0 +1,210 @@
+"""The differential test's request corpus, kept as data in shared-tests/corpus.toml (format described there)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+from parity import ROOT, client
+
+CORPUS_PATH = ROOT / "shared-tests" / "corpus.toml"
+URLENCODED = "application/x-www-form-urlencoded"
+DEFAULT_BOUNDARY = "parity-boundary-7d3f"
+DEFAULT_CHUNK_SIZE = 4096
+COMPARE_MODES = ("bytes", "counter-value", "status-values")
+BODY_SOURCES = ("body", "hex", "form", "multipart", "chunks", "size")
+CASE_KEYS = {
+    "id",
+    "rules",
+    "method",
+    "path",
+    "headers",
+    "compare",
+    "note",
+    "boundary",
+    "chunked",
+    "chunk_size",
+    "fill",
+    *BODY_SOURCES,
+}
+PART_KEYS = {"name", "value", "value_hex", "filename", "content_type", "headers"}
+RULE_ID = re.compile(r"^C\d+(\.\d+)?$")
+
+
+class CorpusError(ValueError):
+    """The corpus file is not what its header comment describes."""
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    rules: tuple[str, ...]
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes | None
+    chunked: bool = False
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    compare: str = "bytes"
+    note: str = ""
+    pieces: tuple[bytes, ...] | None = field(default=None, repr=False)  # explicit chunks, when given
+
+    def send(self, base_url: str) -> client.Reply:
+        return client.request(base_url, self.method, self.path, body=self.wire_body(), headers=dict(self.headers))
+
+    def wire_body(self) -> bytes | list[bytes] | None:
+        """The body as the client sends it: bytes with a content-length, or a list of chunks."""
+        if self.pieces is not None:
+            return list(self.pieces)
+        if self.chunked:
+            data = self.body or b""
+            return [data[start : start + self.chunk_size] for start in range(0, len(data), self.chunk_size)]
+        return self.body
+
+    def describe(self) -> str:
+        """A one-line summary of the request, for failure messages."""
+        content_type = _header(self.headers, "content-type")
+        kind = f", content-type {content_type!r}" if content_type is not None else ""
+        if self.pieces is None and self.body is None:
+            return f"{self.method} {self.path} (no body{kind})"
+        size = sum(map(len, self.pieces)) if self.pieces is not None else len(self.body)
+        framing = " chunked" if self.pieces is not None or self.chunked else ""
+        return f"{self.method} {self.path} ({size}-byte{framing} body{kind})"
+
+
+def load(path: Path = CORPUS_PATH) -> list[Case]:
+    with path.open("rb") as source:
+        document = tomllib.load(source)
+    cases = [build_case(entry) for entry in document.get("case", [])]
+    duplicates = sorted({case.id for case in cases if [c.id for c in cases].count(case.id) > 1})
+    if duplicates:
+        raise CorpusError(f"{path}: duplicate case ids: {', '.join(duplicates)}")
+    return cases
+
+
+def build_case(entry: dict) -> Case:
+    case_id = entry.get("id") or "<no id>"
+    unknown = set(entry) - CASE_KEYS
+    if unknown:
+        raise CorpusError(f"case {case_id}: unknown keys {sorted(unknown)}")
+    rules = tuple(entry.get("rules", ()))
+    if not rules or not all(RULE_ID.match(rule) for rule in rules):
+        raise CorpusError(f"case {case_id}: rules must be contract ids such as C4 or C4.3, got {rules!r}")
+    compare = entry.get("compare", "bytes")
+    if compare not in COMPARE_MODES:
+        raise CorpusError(f"case {case_id}: compare must be one of {COMPARE_MODES}, got {compare!r}")
+    sources = [key for key in BODY_SOURCES if key in entry]
+    if len(sources) > 1:
+        raise CorpusError(f"case {case_id}: give the body one way only, not {sources}")
+    body, default_type = _body(entry, sources[0] if sources else None)
+    headers = dict(entry.get("headers", {}))
+    if default_type and _header(headers, "content-type") is None:
+        headers["content-type"] = default_type
+    pieces = tuple(piece.encode() for piece in entry["chunks"]) if "chunks" in entry else None
+    return Case(
+        case_id,
+        rules,
+        entry.get("method", "GET"),
+        entry.get("path", "/"),
+        headers,
+        body,
+        chunked=entry.get("chunked", False),
+        chunk_size=entry.get("chunk_size", DEFAULT_CHUNK_SIZE),
+        compare=compare,
+        note=entry.get("note", ""),
+        pieces=pieces,
+    )
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    return next((value for key, value in headers.items() if key.lower() == name), None)
+
+
+def _body(entry: dict, source: str | None) -> tuple[bytes | None, str | None]:
+    """The body bytes and the content type they imply (None: none implied)."""
+    boundary = entry.get("boundary", DEFAULT_BOUNDARY)
+    multipart_type = f"multipart/form-data; boundary={boundary}"
+    match source:
+        case None | "chunks":
+            return None, None
+        case "body":
+            return entry["body"].encode(), None
+        case "hex":
+            return bytes.fromhex(entry["hex"]), None
+        case "form":
+            return form_body(entry["form"]), URLENCODED
+        case "multipart":
+            return multipart_body([_part(entry["id"], part) for part in entry["multipart"]], boundary), multipart_type
+        case "size":
+            fill = entry.get("fill", "urlencoded")
+            if fill == "urlencoded":
+                return sized_urlencoded(entry["size"]), URLENCODED
+            if fill == "multipart":
+                return sized_multipart(entry["size"], boundary), multipart_type
+            raise CorpusError(f"case {entry['id']}: fill must be urlencoded or multipart, got {fill!r}")
+
+
+def expand(value: str | dict) -> str:
+    """A value as written in the corpus: a string, or {prefix, repeat, times, suffix} for long generated ones."""
+    if isinstance(value, str):
+        return value
+    return value.get("prefix", "") + value["repeat"] * value["times"] + value.get("suffix", "")
+
+
+def form_body(form: str | list) -> bytes:
+    """A string is the percent-encoded body as is; a list of [name, value] pairs is encoded here (UTF-8)."""
+    if isinstance(form, str):
+        return form.encode()
+    return urlencode([(expand(name), expand(value)) for name, value in form]).encode()
+
+
+@dataclass(frozen=True)
+class Part:
+    headers: tuple[str, ...]
+    data: bytes
+
+
+def _part(case_id: str, spec: dict) -> Part:
+    unknown = set(spec) - PART_KEYS
+    if unknown:
+        raise CorpusError(f"case {case_id}: unknown multipart part keys {sorted(unknown)}")
+    data = bytes.fromhex(spec["value_hex"]) if "value_hex" in spec else expand(spec.get("value", "")).encode()
+    if "headers" in spec:
+        return Part(tuple(spec["headers"]), data)
+    disposition = f'Content-Disposition: form-data; name="{spec["name"]}"'
+    if "filename" in spec:
+        disposition += f'; filename="{spec["filename"]}"'
+    headers = [disposition] + ([f"Content-Type: {spec['content_type']}"] if "content_type" in spec else [])
+    return Part(tuple(headers), data)
+
+
+def multipart_body(parts: list[Part], boundary: str) -> bytes:
+    chunks = [
+        f"--{boundary}\r\n".encode()
+        + "".join(f"{line}\r\n" for line in part.headers).encode()
+        + b"\r\n"
+        + part.data
+        + b"\r\n"
+        for part in parts
+    ]
+    return b"".join(chunks) + f"--{boundary}--\r\n".encode()
+
+
+def sized_urlencoded(size: int) -> bytes:
+    """A valid submission (name Ada) padded with an unknown field to exactly `size` bytes."""
+    head = b"name=Ada&message=sized&padding="
+    return head + b"a" * (size - len(head))
+
+
+def sized_multipart(size: int, boundary: str) -> bytes:
+    def body(padding: int) -> bytes:
+        fields = [("name", "Ada"), ("message", "sized"), ("padding", "a" * padding)]
+        return multipart_body(
+            [Part((f'Content-Disposition: form-data; name="{name}"',), value.encode()) for name, value in fields],
+            boundary,
+        )
+
+    return body(size - len(body(0)))

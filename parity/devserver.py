@@ -1,0 +1,198 @@
+"""Dev-server lifecycle: migrate a state folder, start, wait for HTTP readiness, stop the whole process group."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from parity import runtimes, toolchain
+from parity.registry import Worker
+
+READY_PATH = "/hello"
+LOG_TAIL_LINES = 40
+
+
+class DevServerError(RuntimeError):
+    pass
+
+
+class PortInUse(DevServerError):
+    pass
+
+
+class StartFailed(DevServerError):
+    pass
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def apply_migrations(worker: Worker, state_dir: Path, log_path: Path) -> None:
+    """`wrangler d1 migrations apply DB --local --persist-to STATE`, before the dev server starts."""
+    command = [*toolchain.wrangler_command(), "d1", "migrations", "apply", "DB", "--local",
+               "--persist-to", str(state_dir)]
+    with log_path.open("ab") as log:
+        log.write(f"$ {' '.join(command)}\n".encode())
+        log.flush()
+        finished = subprocess.run(command, cwd=worker.folder, env=toolchain.node_env({"CI": "true"}),
+                                  stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    if finished.returncode != 0:
+        raise StartFailed(f"{worker.name}: applying D1 migrations failed\n{log_tail(log_path)}")
+
+
+def log_tail(log_path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    if not log_path.exists():
+        return f"(no log at {log_path})"
+    tail = log_path.read_text(errors="replace").splitlines()[-lines:]
+    return f"--- last {len(tail)} lines of {log_path} ---\n" + "\n".join(tail)
+
+
+def http_status(url: str, timeout: float = 2.0) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except (OSError, ValueError):
+        return None
+
+
+@dataclass
+class DevServer:
+    """One worker's dev server on one port and state folder, logging to its own file."""
+
+    worker: Worker
+    port: int
+    state_dir: Path
+    log_path: Path
+    runtime: str = "auto"
+    host: str = "127.0.0.1"
+    process: subprocess.Popen | None = field(default=None, repr=False)
+    startup_seconds: float | None = None
+    choice: runtimes.Choice | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 180.0, migrate: bool = True) -> DevServer:
+        if not port_is_free(self.port, self.host):
+            raise PortInUse(f"{self.worker.name}: port {self.port} is already in use on {self.host}; "
+                            "stop whatever is listening there or choose another port")
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.choice = self.choice or runtimes.select(self.worker, self.runtime)
+        self._log_line(f"runtime: {self.choice.runtime} ({self.choice.reason})")
+        runtimes.prepare(self.worker, self.choice.runtime)
+        if migrate:
+            apply_migrations(self.worker, self.state_dir, self.log_path)
+        self._spawn()
+        self._wait_ready(timeout)
+        return self
+
+    def _log_line(self, text: str) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("a") as log:
+            log.write(text + "\n")
+
+    def _spawn(self) -> None:
+        launch = runtimes.launch(self.worker, self.choice.runtime, port=self.port, host=self.host,
+                                 state_dir=self.state_dir)
+        self._log_line(f"$ {' '.join(launch.argv)}")
+        self._spawned_at = time.monotonic()
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(launch.argv, cwd=launch.cwd, env=launch.env, stdin=subprocess.DEVNULL,
+                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.stop()
+                raise StartFailed(f"{self.worker.name}: dev server exited with code {self.process.returncode} "
+                                  f"before answering\n{log_tail(self.log_path)}")
+            if http_status(self.base_url + READY_PATH) == 200:
+                self.startup_seconds = time.monotonic() - self._spawned_at
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise StartFailed(f"{self.worker.name}: no HTTP 200 from {self.base_url}{READY_PATH} "
+                          f"within {timeout:.0f} s\n{log_tail(self.log_path)}")
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM the whole process group (wrangler leaves workerd children), wait, then SIGKILL."""
+        if self.process is None:
+            return
+        group = self.process.pid
+        _signal_group(group, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            _signal_group(group, signal.SIGKILL)
+            self.process.wait()
+        if not _wait_group_gone(group, grace=3.0):
+            _signal_group(group, signal.SIGKILL)
+            _wait_group_gone(group, grace=5.0)
+
+    def restart(self, timeout: float = 180.0) -> DevServer:
+        """Stop and start again on the same port and state."""
+        self.stop()
+        self._spawn()
+        self._wait_ready(timeout)
+        return self
+
+    def __enter__(self) -> DevServer:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+def _signal_group(group: int, signum: int) -> None:
+    try:
+        os.killpg(group, signum)
+    except ProcessLookupError:
+        pass
+
+
+def group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _wait_group_gone(group: int, grace: float) -> bool:
+    deadline = time.monotonic() + grace
+    while group_alive(group):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True

@@ -1,0 +1,111 @@
+// The on-disk cache of Pyodide memory snapshots: what goes into one, its key, and stale-file cleanup.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const RUNTIME_DIR = path.dirname(fileURLToPath(import.meta.url));
+const SNAPSHOT_PREFIX = "snapshot-";
+const ALWAYS_PRELOADED = ["workers"];
+
+// The modules a snapshot imports: the SDK plus every module-level import in the worker's own
+// source that is not one of the worker's own modules.
+export function modulesToPreload(srcDir) {
+  const sources = listFiles(srcDir).filter((file) => file.endsWith(".py"));
+  const localNames = new Set(fs.readdirSync(srcDir).map((entry) => entry.replace(/\.py$/, "")));
+  const imported = sources.flatMap((file) => moduleLevelImports(fs.readFileSync(path.join(srcDir, file), "utf8")));
+  const packages = imported.filter((name) => !localNames.has(name.split(".")[0]));
+  return [...new Set([...ALWAYS_PRELOADED, ...packages])].sort();
+}
+
+function moduleLevelImports(source) {
+  const names = [];
+  for (const line of source.split("\n")) {
+    const fromImport = /^from\s+([\w.]+)\s+import\b/.exec(line);
+    const plainImport = /^import\s+([\w.,\s]+?)\s*(#.*)?$/.exec(line);
+    if (fromImport && !fromImport[1].startsWith(".")) names.push(fromImport[1]);
+    if (plainImport) names.push(...plainImport[1].split(",").map((part) => part.trim().split(/\s+as\s+/)[0]));
+  }
+  return names.filter(Boolean);
+}
+
+// Everything that changes the memory image: Pyodide, the runtime's own code, the interpreter
+// set-up (flags, preloaded modules) and every file under python_modules.
+export function snapshotKey({ pyodideVersion, config, preload }) {
+  const parts = {
+    pyodide: pyodideVersion,
+    sdk: sdkVersion(config.pythonModulesDir),
+    runtime: hashFiles(RUNTIME_DIR, runtimeSources()),
+    compatibilityFlags: [...config.compatibilityFlags].sort(),
+    preload,
+    pythonModules: hashFiles(config.pythonModulesDir, packageFiles(config.pythonModulesDir), { contents: false }),
+  };
+  const key = crypto.createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 24);
+  return { key, parts };
+}
+
+export function sdkVersion(pythonModulesDir) {
+  const distInfo = fs.readdirSync(pythonModulesDir).find((name) => /^workers_runtime_sdk-.*\.dist-info$/.test(name));
+  return distInfo ? distInfo.slice("workers_runtime_sdk-".length, -".dist-info".length) : null;
+}
+
+export function snapshotFile(dir, key) {
+  return path.join(dir, `${SNAPSHOT_PREFIX}${key}.bin`);
+}
+
+export function readSnapshot(file) {
+  try {
+    return fs.readFileSync(file);
+  } catch {
+    return null;
+  }
+}
+
+// Written under a temporary name first so that a concurrent start never reads half a file.
+export function writeSnapshot(file, bytes, parts) {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, bytes);
+  fs.renameSync(temporary, file);
+  fs.writeFileSync(file.replace(/\.bin$/, ".json"), JSON.stringify(parts, null, 2) + "\n");
+  removeStaleSnapshots(dir, path.basename(file, ".bin"));
+}
+
+function removeStaleSnapshots(dir, keep) {
+  for (const name of fs.readdirSync(dir)) {
+    const stale = name.startsWith(SNAPSHOT_PREFIX) && !name.startsWith(`${keep}.`) && !name.endsWith(".tmp");
+    if (stale) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+function runtimeSources() {
+  return fs.readdirSync(RUNTIME_DIR).filter((name) => /\.(mjs|py)$/.test(name)).sort();
+}
+
+function packageFiles(dir) {
+  return listFiles(dir).filter((file) => !file.split(path.sep).includes("__pycache__"));
+}
+
+function listFiles(dir) {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+// Package files are identified by path, size and mtime (fast); the runtime's few files by content.
+function hashFiles(dir, files, { contents = true } = {}) {
+  const hash = crypto.createHash("sha256");
+  for (const file of files) {
+    const fullPath = path.join(dir, file);
+    if (contents) {
+      hash.update(`${file}\0`).update(fs.readFileSync(fullPath));
+    } else {
+      const { size, mtimeMs } = fs.statSync(fullPath);
+      hash.update(`${file}\0${size}\0${mtimeMs}\n`);
+    }
+  }
+  return hash.digest("hex");
+}

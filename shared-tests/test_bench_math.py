@@ -1,0 +1,178 @@
+"""The benchmark's pure parts: statistics, ratios, targets, formatting and /proc parsing. Nothing here is timed."""
+
+from __future__ import annotations
+
+import pytest
+
+from parity import bench
+from parity.bench import LoadResult, StartupResult, Subject, Summary
+
+
+def test_percentile_interpolates_between_closest_ranks() -> None:
+    values = [4.0, 1.0, 3.0, 2.0]
+    assert bench.percentile(values, 0.0) == 1.0
+    assert bench.percentile(values, 1.0) == 4.0
+    assert bench.percentile(values, 0.5) == 2.5
+    assert bench.percentile(values, 0.25) == pytest.approx(1.75)
+
+
+def test_percentile_of_one_value_is_that_value_and_of_none_is_none() -> None:
+    assert bench.percentile([7.0], 0.99) == 7.0
+    assert bench.percentile([], 0.5) is None
+
+
+def test_p99_of_a_hundred_values_sits_near_the_top() -> None:
+    assert bench.percentile(range(1, 101), 0.99) == pytest.approx(99.01)
+
+
+def test_percentile_rejects_fractions_outside_0_to_1() -> None:
+    with pytest.raises(ValueError):
+        bench.percentile([1.0], 99)
+
+
+def test_summary_gives_median_range_and_quartiles() -> None:
+    assert bench.summarize([5.0, 1.0, 3.0, 2.0, 4.0]) == Summary(3.0, 1.0, 5.0, 2.0, 4.0)
+    assert bench.summarize([]) == Summary(None, None, None, None, None)
+
+
+def test_ratio_is_none_without_a_baseline() -> None:
+    assert bench.ratio(3.0, 2.0) == 1.5
+    assert bench.ratio(3.0, None) is None
+    assert bench.ratio(3.0, 0.0) is None
+    assert bench.ratio(None, 2.0) is None
+
+
+def test_throughput_and_what_ended_a_run() -> None:
+    assert bench.throughput(500, 2.0) == 250.0
+    assert bench.throughput(0, 2.0) is None
+    assert bench.throughput(10, 0.0) is None
+    assert bench.ended_by(2000, 2000) == "request count"
+    assert bench.ended_by(1500, 2000) == "time bound"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(None, "–"), (2.345, "2.35 s"), (1.0, "1.00 s"), (0.0123, "12.3 ms"), (0.001, "1.0 ms"), (0.00045, "450 µs")],
+)
+def test_format_seconds_picks_a_readable_unit(seconds: float | None, shown: str) -> None:
+    assert bench.format_seconds(seconds) == shown
+
+
+def test_format_rate_ratio_bytes_and_spread() -> None:
+    assert bench.format_rate(1234.4) == "1,234/s"
+    assert bench.format_rate(None) == "–"
+    assert bench.format_ratio(0.456) == "0.46×"
+    assert bench.format_ratio(None) == "–"
+    assert bench.format_bytes(512 * 2**20) == "512 MiB"
+    assert bench.format_bytes(0) == "–"
+    assert bench.format_spread(0.8, 1.25) == "800.0 ms – 1.25 s"
+    assert bench.format_spread(None, 1.0) == "–"
+
+
+def test_text_table_pads_columns_to_the_widest_cell() -> None:
+    table = bench.text_table(["a", "long header"], [["wide cell", "x"]])
+    assert table.splitlines() == ["a          long header", "---------  -----------", "wide cell  x"]
+
+
+def test_markdown_table_escapes_pipes() -> None:
+    table = bench.markdown_table(["k", "v"], [["a|b", "1"]])
+    assert table.splitlines() == ["| k | v |", "| --- | --- |", "| a\\|b | 1 |"]
+
+
+def test_process_group_is_read_after_the_parenthesised_name() -> None:
+    stat = "4242 (node (worker) x) S 4200 4100 4100 0 -1 4194560 2417 0 0 0"
+    assert bench.parse_process_group(stat) == 4100
+
+
+def test_vmrss_in_bytes_and_zero_when_absent() -> None:
+    status = "Name:\tworkerd\nVmPeak:\t  900000 kB\nVmRSS:\t  123456 kB\nThreads:\t12\n"
+    assert bench.parse_vmrss_bytes(status) == 123456 * 1024
+    assert bench.parse_vmrss_bytes("Name:\tkthreadd\nThreads:\t1\n") == 0
+
+
+def test_dist_info_name_gives_package_and_version() -> None:
+    assert bench.parse_dist_info_name("starlette-1.10.0.dist-info") == ("starlette", "1.10.0")
+    assert bench.parse_dist_info_name("workers_runtime_sdk-1.9.5.dist-info") == ("workers-runtime-sdk", "1.9.5")
+
+
+def test_machine_facts_from_proc_text() -> None:
+    assert bench.parse_meminfo_total("MemTotal:       24684032 kB\nMemFree: 1 kB\n") == 24684032 * 1024
+    assert bench.parse_meminfo_total("") == 0
+    assert bench.parse_cpu_model("processor\t: 0\nmodel name\t: AMD EPYC 7B13\n") == "AMD EPYC 7B13"
+    assert bench.parse_cpu_model("") == "unknown"
+
+
+def test_a_start_up_round_alternates_workers_then_adds_the_no_snapshot_starts() -> None:
+    serving = [Subject("js", "workerd"), Subject("py", "pyodide-node"), Subject("py-minimal", "pyodide-node")]
+    assert [(s.worker_id, s.variant) for s in bench.startup_subjects(serving)] == [
+        ("js", ""),
+        ("py", bench.WARM_SNAPSHOT),
+        ("py-minimal", bench.WARM_SNAPSHOT),
+        ("py", bench.NO_SNAPSHOT),
+        ("py-minimal", bench.NO_SNAPSHOT),
+    ]
+
+
+def test_runtime_flags_choose_the_snapshot(tmp_path) -> None:
+    assert bench.runtime_flags(Subject("js", "workerd"), tmp_path) == ()
+    assert bench.runtime_flags(Subject("py", "pyodide-node", bench.NO_SNAPSHOT), tmp_path) == ("--no-snapshot",)
+    warm = bench.runtime_flags(Subject("py", "pyodide-node", bench.WARM_SNAPSHOT), tmp_path)
+    assert warm == ("--snapshot-dir", str(tmp_path / "py"))
+
+
+def load(worker: str, runtime: str, clients: int, p50: float, rps: float) -> LoadResult:
+    return LoadResult(
+        f"{worker} · {runtime}", worker, runtime, "GET /hello", clients, 100, 0, 1.0, "request count", p50, p50 * 2, rps
+    )
+
+
+def test_load_ratios_compare_with_js_at_the_same_endpoint_and_clients() -> None:
+    results = bench.with_load_ratios(
+        [
+            load("js-worker", "workerd", 1, 0.002, 500.0),
+            load("js-worker", "workerd", 8, 0.010, 800.0),
+            load("py-worker", "pyodide-node", 1, 0.004, 250.0),
+            load("py-worker", "pyodide-node", 8, 0.010, 1000.0),
+        ]
+    )
+    one, eight = results[2], results[3]
+    assert (one.p50_vs_js, one.p99_vs_js, one.throughput_vs_js) == (2.0, 2.0, 0.5)
+    assert (eight.p50_vs_js, eight.throughput_vs_js) == (1.0, 1.25)
+    assert results[0].throughput_vs_js == 1.0
+
+
+def test_without_js_there_are_no_ratios() -> None:
+    results = bench.with_load_ratios([load("py-worker", "pyodide-node", 1, 0.004, 250.0)])
+    assert results[0].throughput_vs_js is None
+
+
+def startup(worker: str, runtime: str, variant: str, median: float) -> StartupResult:
+    return StartupResult(
+        f"{worker} · {runtime}",
+        worker,
+        runtime,
+        variant,
+        [median],
+        None,
+        Summary(median, median, median, median, median),
+    )
+
+
+def test_targets_read_the_warm_snapshot_median_and_hello_throughput() -> None:
+    starts = bench.with_startup_ratios(
+        [
+            startup("js-worker", "workerd", "", 2.0),
+            startup("py-worker", "pyodide-node", bench.WARM_SNAPSHOT, 0.8),
+            startup("py-worker", "pyodide-node", bench.NO_SNAPSHOT, 4.0),
+        ]
+    )
+    assert [s.median_vs_js for s in starts] == [1.0, 0.4, 2.0]
+    loads = bench.with_load_ratios(
+        [load("js-worker", "workerd", 1, 0.002, 500.0), load("py-worker", "pyodide-node", 1, 0.004, 250.0)]
+    )
+    checks = bench.check_targets(starts, loads)
+    assert [(c.subject, c.met) for c in checks] == [
+        ("py-worker · pyodide-node", True),
+        ("py-worker · pyodide-node", False),
+    ]
+    assert "0.50×" in checks[1].measured

@@ -1,0 +1,243 @@
+"""The contract's routing rules, each worker against CONTRACT.md's exact answers: C1, C2, C3, C9-C12.
+
+Form posts are in test_contract_form.py; the counter, errors and storage in test_contract_counter.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import expected
+import pytest
+
+from parity import client
+
+KNOWN_PATHS = list(expected.ALLOW)
+GET_PATHS = ["/", "/hello", "/form", "/status"]  # /counter's HEAD is tested with the counter
+UNKNOWN_PATHS = ["/hello/", "/Hello", "/HELLO", "/counter/x", "//hello", "/%68ello", "/form/", "/status/",
+                 "/nope", "/index.html"]
+OTHER_METHODS = ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
+URLENCODED = {"content-type": "application/x-www-form-urlencoded"}
+
+# One request for every kind of answer, for the rules that hold for every response.
+EVERY_KIND_OF_ANSWER = {
+    "GET /": ("GET", "/", None, {}),
+    "GET /hello": ("GET", "/hello", None, {}),
+    "GET /form": ("GET", "/form", None, {}),
+    "GET /status": ("GET", "/status", None, {}),
+    "GET /counter": ("GET", "/counter", None, {}),
+    "POST /form 200": ("POST", "/form", b"name=Bob", URLENCODED),
+    "POST /form 400": ("POST", "/form", b"name=", URLENCODED),
+    "POST /form 400 malformed": ("POST", "/form", b"--x--", {"content-type": "multipart/form-data"}),
+    "POST /form 413": ("POST", "/form", b"x" * 65537, URLENCODED),
+    "POST /form 415": ("POST", "/form", b"name=Bob", {"content-type": "text/plain"}),
+    "GET 404": ("GET", "/nope", None, {}),
+    "POST 405": ("POST", "/hello", b"", {}),
+    "OPTIONS 405": ("OPTIONS", "/", None, {}),
+    "HEAD /hello": ("HEAD", "/hello", None, {}),
+    "HEAD /counter": ("HEAD", "/counter", None, {}),
+    "HEAD 404": ("HEAD", "/nope", None, {}),
+}
+
+
+def send(worker, method: str, path: str, body=None, headers=None) -> client.Reply:
+    return client.request(worker.base_url, method, path, body=body, headers=headers)
+
+
+def assert_text(reply: client.Reply, status: int, body: bytes) -> None:
+    assert (reply.status, reply.header("content-type"), reply.body) == (status, expected.TEXT, body)
+
+
+@pytest.fixture(params=list(EVERY_KIND_OF_ANSWER.values()), ids=list(EVERY_KIND_OF_ANSWER))
+def any_reply(request, worker) -> client.Reply:
+    return send(worker, *request.param)
+
+
+@pytest.mark.contract("C1")
+def test_every_response_names_the_worker(worker, any_reply):
+    assert any_reply.header("x-worker") == worker.name
+
+
+@pytest.mark.contract("C11")
+def test_no_response_redirects(any_reply):
+    assert not 300 <= any_reply.status < 400
+    assert any_reply.header("location") is None
+
+
+@pytest.mark.contract("C12")
+def test_allow_header_only_on_405(any_reply):
+    assert (any_reply.header("allow") is not None) == (any_reply.status == 405)
+
+
+@pytest.mark.contract("C8")
+def test_only_the_counter_has_cache_control(request, any_reply):
+    is_counter = request.node.callspec.params["any_reply"][1] == "/counter"
+    assert any_reply.header("cache-control") == ("no-store" if is_counter else None)
+
+
+@pytest.mark.contract("C2")
+@pytest.mark.parametrize("path", ["/", "/hello"])
+def test_hello(worker, path):
+    assert_text(client.get(worker.base_url, path), 200, expected.HELLO)
+
+
+@pytest.mark.contract("C3")
+def test_form_page_is_the_contract_page(worker):
+    reply = client.get(worker.base_url, "/form")
+    assert (reply.status, reply.header("content-type")) == (200, expected.HTML)
+    assert reply.body == expected.form_page()
+
+
+class FormPageOutline(HTMLParser):
+    """The parts of the form page a browser relies on: doctype, form, fields, submit button."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.doctype = None
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(page)
+
+    def handle_decl(self, decl: str) -> None:
+        self.doctype = decl
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+
+    def only(self, tag: str, **attrs: str) -> dict[str, str | None]:
+        matches = [a for t, a in self.elements if t == tag and all(a.get(k) == v for k, v in attrs.items())]
+        assert len(matches) == 1, f"expected one <{tag} {attrs}>, found {len(matches)}"
+        return matches[0]
+
+
+@pytest.mark.contract("C3")
+def test_form_page_structure(worker):
+    page = client.get(worker.base_url, "/form").text
+    assert page.startswith("<!DOCTYPE html>\n")
+    outline = FormPageOutline(page)
+    assert outline.doctype == "DOCTYPE html"
+    assert outline.only("form") == {"method": "post", "action": "/form"}
+    name = outline.only("input", name="name")
+    assert name["type"] == "text" and "required" in name and name["maxlength"] == "100"
+    assert outline.only("textarea", name="message")["maxlength"] == "1000"
+    assert outline.only("button")["type"] == "submit"
+
+
+@pytest.mark.contract("C9")
+def test_status_reports_the_worker(worker):
+    reply = client.get(worker.base_url, "/status")
+    assert (reply.status, reply.header("content-type")) == (200, expected.JSON)
+    report = json.loads(reply.body)
+    assert list(report) == ["worker", "language", "runtime", "python_version", "d1"]
+    assert report["worker"] == worker.name
+    assert report["language"] == worker.language
+    assert isinstance(report["runtime"], str) and report["runtime"]
+    if worker.language == "python":
+        assert re.fullmatch(r"3\.\d+\.\d+", report["python_version"])
+    else:
+        assert report["python_version"] is None
+    assert report["d1"] is True
+
+
+@pytest.mark.contract("C9")
+def test_status_runtime_names_what_runs_the_worker(worker):
+    runtime = getattr(worker, "runtime", None)
+    if runtime is None:
+        pytest.skip("runtime unknown for an external --base-url worker")
+    reported = json.loads(client.get(worker.base_url, "/status").body)["runtime"]
+    if runtime == "workerd":
+        assert reported == "Cloudflare-Workers"
+    else:
+        assert reported.startswith(f"{runtime}/")
+
+
+@pytest.mark.contract("C9")
+def test_status_json_is_compact(worker):
+    body = client.get(worker.base_url, "/status").body
+    assert body == json.dumps(json.loads(body), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@pytest.mark.contract("C10")
+@pytest.mark.parametrize("path", [*GET_PATHS, "/nope", "/hello/"])
+def test_head_is_get_without_body(worker, path):
+    got, head = client.get(worker.base_url, path), send(worker, "HEAD", path)
+    assert head.body == b""
+    assert head.status == got.status
+    assert {**head.parity_view(), "body": None} == {**got.parity_view(), "body": None}
+    assert head.header("x-worker") == got.header("x-worker")
+
+
+@pytest.mark.contract("C11")
+@pytest.mark.parametrize("path", UNKNOWN_PATHS)
+def test_unknown_path_is_404(worker, path):
+    assert_text(client.get(worker.base_url, path), 404, expected.NOT_FOUND)
+
+
+@pytest.mark.contract("C11")
+@pytest.mark.parametrize("method", OTHER_METHODS)
+def test_unknown_path_is_404_for_any_method(worker, method):
+    assert_text(send(worker, method, "/nope", b"name=Bob", URLENCODED), 404, expected.NOT_FOUND)
+
+
+@pytest.mark.contract("C11")
+def test_dot_segments_are_resolved_before_routing(worker):
+    assert_text(client.get(worker.base_url, "/x/../hello"), 200, expected.HELLO)
+
+
+@pytest.mark.contract("C11")
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/hello"), ("GET", "/"), ("GET", "/form"), ("GET", "/status"), ("GET", "/nope"),
+    ("HEAD", "/hello"), ("PUT", "/hello"), ("DELETE", "/form"),
+])
+@pytest.mark.parametrize("query", ["?x=1", "?", "?name=Bob&message=hi", "?redirect=/form#top"])
+def test_query_string_does_not_change_the_answer(worker, method, path, query):
+    plain, queried = send(worker, method, path), send(worker, method, path + query)
+    assert queried.parity_view() == plain.parity_view()
+
+
+@pytest.mark.contract("C11")
+def test_form_fields_come_from_the_body_not_the_query(worker):
+    reply = send(worker, "POST", "/form?name=Bob&message=hi", b"message=body", URLENCODED)
+    assert (reply.status, reply.body) == (400, expected.form_page("", "body", expected.NAME_REQUIRED))
+
+
+@pytest.mark.contract("C12")
+@pytest.mark.parametrize(("method", "path"), [(m, p) for p in KNOWN_PATHS for m in OTHER_METHODS
+                                              if (m, p) != ("POST", "/form")])
+def test_other_methods_are_405_with_allow(worker, method, path):
+    reply = send(worker, method, path, b"name=Bob", URLENCODED)
+    assert_text(reply, 405, expected.METHOD_NOT_ALLOWED)
+    assert reply.header("allow") == expected.ALLOW[path]
+
+
+@pytest.mark.contract("C12")
+def test_405_ignores_a_large_body(worker):
+    reply = send(worker, "POST", "/hello", b"x" * 100_000, URLENCODED)
+    assert_text(reply, 405, expected.METHOD_NOT_ALLOWED)
+
+
+def contract_block(heading: str) -> str:
+    """The first fenced block after `heading` in CONTRACT.md, with the newline that ends each line."""
+    text = (Path(__file__).parent / "CONTRACT.md").read_text()
+    section = text[text.index(heading):]
+    return section.split("```\n", 2)[1]
+
+
+def test_expected_pages_follow_contract_md():
+    """expected.py renders exactly the templates of CONTRACT.md (a check of this suite, not of a worker)."""
+    layout = contract_block("### Layout")
+    render = {
+        "### P1": (expected.form_page("N", "M", "E"), "Contact form",
+                   {"{ERROR_LINE}": '<p class="error">E</p>\n', "{NAME}": "N", "{MESSAGE}": "M"}),
+        "### P2": (expected.thanks_page("N", "M"), "Thanks", {"{NAME}": "N", "{MESSAGE}": "M"}),
+        "### P3": (expected.counter_page(7), "Counter", {"{COUNT}": "7"}),
+    }
+    for heading, (built, title, values) in render.items():
+        content = contract_block(heading)
+        for placeholder, value in values.items():
+            content = content.replace(placeholder, value)
+        page = layout.replace("{TITLE}", title).replace("{CONTENT}", content)
+        assert built == page.encode(), heading

@@ -1,0 +1,71 @@
+"""The harness itself: port conflicts, start failures with the log tail, teardown that leaves no process."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from parity import registry
+from parity.devserver import DevServer, PortInUse, StartFailed, free_port, group_alive
+from parity.registry import Worker
+
+JS = registry.get("js")
+
+
+def js_server(tmp_path: Path, port: int | None = None) -> DevServer:
+    return DevServer(JS, port=port or free_port(), state_dir=tmp_path / "state", log_path=tmp_path / "js.log")
+
+
+def test_port_taken_fails_with_a_clear_message(tmp_path: Path) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        with pytest.raises(PortInUse, match=f"port {port} is already in use"):
+            js_server(tmp_path, port).start()
+
+
+def broken_worker(tmp_path: Path) -> Worker:
+    folder = tmp_path / "broken-worker"
+    (folder / "migrations").mkdir(parents=True)
+    (folder / "wrangler.jsonc").write_text((JS.folder / "wrangler.jsonc").read_text())
+    (folder / "migrations" / "0001_create_page_views.sql").write_text("select 1;\n")
+    (folder / "src").mkdir()
+    (folder / "src" / "index.js").write_text("export default { fetch() { return new Response(\n")  # syntax error
+    return Worker("broken", "broken-worker", folder, "javascript", 0)
+
+
+def test_start_failure_shows_the_log_tail(tmp_path: Path) -> None:
+    server = DevServer(broken_worker(tmp_path), port=free_port(), state_dir=tmp_path / "state",
+                       log_path=tmp_path / "broken.log")
+    with pytest.raises(StartFailed) as failure:
+        server.start(timeout=90)
+    message = str(failure.value)
+    assert "exited with code" in message
+    assert f"lines of {tmp_path / 'broken.log'}" in message
+    assert "index.js" in message  # the tail names the file wrangler could not build
+    assert not group_alive(server.process.pid)
+
+
+def test_stop_leaves_no_process_behind(tmp_path: Path) -> None:
+    server = js_server(tmp_path).start()
+    group = server.process.pid
+    members = processes_in_group(group)
+    assert len(members) > 1, "wrangler should have started workerd children"
+    server.stop()
+    assert processes_in_group(group) == []
+
+
+def processes_in_group(group: int) -> list[int]:
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
