@@ -13,6 +13,7 @@ from parity.registry import WORKERS  # noqa: E402
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["lint", "tests"]
+CONTRACT_SUITES = sorted(str(path) for path in Path("shared-tests").glob("test_contract*.py"))
 
 
 def install(session: nox.Session, *extras: str) -> None:
@@ -28,18 +29,39 @@ def pytest(session: nox.Session, *args: str) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The whole suite: every worker through the contract, plus the harness and runtime tests."""
-    pytest(session)
+    pytest(session, "--ignore=shared-tests/browser")
 
 
 @nox.session
 def parity(session: nox.Session) -> None:
-    """The main job: the contract suite against all workers at once."""
-    pytest(session, "shared-tests/test_contract.py")
+    """The main job: all workers through the contract and differential tests, then the parity report."""
+    install(session, "test")
+    reports = Path("reports")
+    junit, run_info = reports / "junit.xml", reports / "run-info.json"
+    for stale in (junit, run_info):
+        stale.unlink(missing_ok=True)
+    try:
+        session.run(
+            "python",
+            "-m",
+            "pytest",
+            *CONTRACT_SUITES,
+            "shared-tests/test_differential.py",
+            "-p",
+            "parity.pytest_contract_plugin",
+            f"--junitxml={junit}",
+            f"--run-info={run_info}",
+            *session.posargs,
+        )
+    finally:  # the report is always written; it exits non-zero when parity fails
+        session.run(
+            "python", "-m", "parity.report", "--junit", str(junit), "--run-info", str(run_info), "--out", str(reports)
+        )
 
 
 def _worker_session(worker_id: str):
     def session_function(session: nox.Session) -> None:
-        pytest(session, "shared-tests/test_contract.py", "--worker", worker_id)
+        pytest(session, *CONTRACT_SUITES, "--worker", worker_id)
 
     session_function.__doc__ = f"The contract suite against {worker_id} only."
     return session_function
@@ -61,6 +83,26 @@ def doctor(session: nox.Session) -> None:
     """Tell, per worker, which runtimes are usable here and why not."""
     install(session)
     session.run("python", "-m", "parity", "doctor", *session.posargs)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Walk through the seed's story on every worker side by side; transcript in reports/demo.md."""
+    install(session)
+    session.run("python", "-m", "parity.demo", *session.posargs)
+
+
+@nox.session
+def browser(session: nox.Session) -> None:
+    """The form in headless Chromium (Playwright + Debian's chromium); screenshots in reports/."""
+    from parity import browser_setup
+
+    missing = browser_setup.ensure_chromium(log=session.log)
+    if missing:
+        session.skip(missing)
+    install(session, "test")
+    session.install(browser_setup.PLAYWRIGHT_REQUIREMENT)
+    session.run("python", "-m", "pytest", "shared-tests/browser", *session.posargs)
 
 
 @nox.session

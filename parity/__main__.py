@@ -37,9 +37,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_dev(worker_ids: list[str], python_runtime: str | None) -> int:
     """Start the workers on their default ports, on the state `wrangler dev` uses by default."""
-    servers = [DevServer(w, port=w.port, state_dir=w.default_state, log_path=w.folder / ".wrangler" / "dev.log",
-                         runtime=runtimes.requested_runtime(python_runtime))
-               for w in map(registry.get, worker_ids)]
+    servers = [
+        DevServer(
+            w,
+            port=w.port,
+            state_dir=w.default_state,
+            log_path=w.folder / ".wrangler" / "dev.log",
+            runtime=runtimes.requested_runtime(python_runtime),
+        )
+        for w in map(registry.get, worker_ids)
+    ]
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -48,8 +55,10 @@ def run_dev(worker_ids: list[str], python_runtime: str | None) -> int:
             if server.worker.id in failures:
                 print(f"{server.worker.id:<11} FAILED  {failures[server.worker.id]}", file=sys.stderr)
             else:
-                print(f"{server.worker.id:<11} {server.base_url}  runtime {server.choice.runtime}  "
-                      f"log {server.log_path}", flush=True)
+                print(
+                    f"{server.worker.id:<11} {server.base_url}  runtime {server.choice.runtime}  log {server.log_path}",
+                    flush=True,
+                )
         if len(failures) == len(servers):
             return 1
         print("Press Ctrl-C to stop.", flush=True)

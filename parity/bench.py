@@ -74,6 +74,17 @@ class Subject:
         return f"{text} ({self.variant})" if self.variant else text
 
     @property
+    def serving_label(self) -> str:
+        """The label without the start variant: the load runs always start pyodide-node from its warm snapshot."""
+        return f"{self.worker.name} · {self.runtime}"
+
+    def snapshot_dir(self, snapshot_root: Path) -> Path | None:
+        """Where this subject's pyodide-node keeps its snapshot; None when it runs without one (or in workerd)."""
+        if self.runtime != PYODIDE_NODE or self.variant == NO_SNAPSHOT:
+            return None
+        return snapshot_root / self.worker_id
+
+    @property
     def slug(self) -> str:
         return "-".join(filter(None, (self.worker_id, self.runtime, self.variant.replace(" ", "-"))))
 
@@ -334,6 +345,7 @@ class BenchServer(DevServer):
     """
 
     extra_args: tuple[str, ...] = ()
+    snapshot_dir: Path | None = None  # checked after each warm start: a rebuilt snapshot means it was not warm
 
     def _spawn(self) -> None:
         launch = runtimes.launch(
@@ -357,9 +369,12 @@ class BenchServer(DevServer):
 def runtime_flags(subject: Subject, snapshot_root: Path) -> tuple[str, ...]:
     if subject.variant == NO_SNAPSHOT:
         return ("--no-snapshot",)
-    if subject.runtime == PYODIDE_NODE:
-        return ("--snapshot-dir", str(snapshot_root / subject.worker_id))
-    return ()
+    snapshot_dir = subject.snapshot_dir(snapshot_root)
+    return ("--snapshot-dir", str(snapshot_dir)) if snapshot_dir else ()
+
+
+def snapshot_files(snapshot_dir: Path | None) -> set[str]:
+    return {path.name for path in snapshot_dir.glob("*.bin")} if snapshot_dir and snapshot_dir.is_dir() else set()
 
 
 class LiveServers:
@@ -378,6 +393,7 @@ class LiveServers:
             log_path=workdir / f"{name}.log",
             runtime=subject.runtime,
             extra_args=runtime_flags(subject, workdir / "snapshots"),
+            snapshot_dir=subject.snapshot_dir(workdir / "snapshots"),
         )
         server.choice = runtimes.Choice(subject.runtime, "benchmark subject")
         self._servers.append(server)
@@ -434,7 +450,7 @@ def measure_startups(subjects: list[Subject], starts: int, workdir: Path, live: 
     failures: dict[Subject, list[str]] = {subject: [] for subject in subjects}
     for round_number in range(1, starts + 1):
         for subject, server in servers.items():
-            outcome = timed_start(server, migrate=False)
+            outcome = timed_start(server, migrate=False, expect_warm=True)
             target = timings[subject] if isinstance(outcome, float) else failures[subject]
             target.append(outcome)
             progress(f"start {round_number}/{starts}  {subject.label}: {describe_outcome(outcome)}")
@@ -449,19 +465,25 @@ def warm_up_start(subject: Subject, server: BenchServer) -> float | None:
     return outcome if isinstance(outcome, float) else None
 
 
-def timed_start(server: BenchServer, migrate: bool) -> float | str:
-    """Spawn -> first 200 on /hello, in seconds; or the first line of why the start failed."""
+def timed_start(server: BenchServer, migrate: bool, expect_warm: bool = False) -> float | str:
+    """Spawn -> first 200 on /hello, in seconds; or the first line of why the start failed or was not warm."""
+    snapshots_before = snapshot_files(server.snapshot_dir)
     try:
         server.start(migrate=migrate)
-        return server.startup_seconds
     except DevServerError as error:
         return str(error).splitlines()[0]
     finally:
         server.stop()
+    if expect_warm and snapshot_files(server.snapshot_dir) != snapshots_before:
+        # The snapshot key covers the runtime's sources and python_modules: one of them changed during the run.
+        return f"not counted: took {format_seconds(server.startup_seconds)} but rebuilt its snapshot"
+    return server.startup_seconds
 
 
 def describe_outcome(outcome: float | str) -> str:
-    return format_seconds(outcome) if isinstance(outcome, float) else f"FAILED: {outcome}"
+    if isinstance(outcome, float):
+        return format_seconds(outcome)
+    return outcome if outcome.startswith("not counted") else f"FAILED: {outcome}"
 
 
 def startup_result(subject: Subject, seconds: list[float], first: float | None, failures: list[str]) -> StartupResult:
@@ -546,7 +568,7 @@ def load_result(subject: Subject, plan: LoadPlan, tallies: list[ClientTally], se
     latencies = [latency for tally in tallies for latency in tally.latencies]
     errors = sum(tally.errors for tally in tallies)
     return LoadResult(
-        subject.label,
+        subject.serving_label,
         subject.worker.name,
         subject.runtime,
         plan.endpoint.label,
@@ -566,7 +588,7 @@ def measure_scenario(subject: Subject, server: DevServer, plan: LoadPlan) -> Loa
     run_clients(server.host, server.port, warm_up)
     result = load_result(subject, plan, *run_clients(server.host, server.port, plan))
     progress(
-        f"{plan.endpoint.label:<13} x{plan.clients}  {subject.label}: {result.requests} ok, "
+        f"{plan.endpoint.label:<13} x{plan.clients}  {subject.serving_label}: {result.requests} ok, "
         f"{result.errors} errors in {result.seconds:.1f} s ({result.ended_by}); "
         f"p50 {format_seconds(result.p50_seconds)}, p99 {format_seconds(result.p99_seconds)}, "
         f"{format_rate(result.requests_per_second)}"
@@ -644,7 +666,7 @@ class MemorySampler:
 
 def memory_result(subject: Subject, peak: Peak) -> MemoryResult:
     return MemoryResult(
-        subject.label, subject.worker.name, subject.runtime, peak.rss_bytes, peak.processes, peak.samples
+        subject.serving_label, subject.worker.name, subject.runtime, peak.rss_bytes, peak.processes, peak.samples
     )
 
 
@@ -689,7 +711,7 @@ def start_for_load(
             phase.skipped[subject.label] = f"load runs: {str(error).splitlines()[0]}"
             progress(f"FAILED to start {subject.label}: {error}")
             continue
-        phase.statuses[subject.label] = read_status(server)
+        phase.statuses[subject.serving_label] = read_status(server)
         servers[subject] = server
     return servers
 
@@ -902,8 +924,8 @@ def sections(report: Report) -> list[tuple[str, Sequence[str], list[list[str]]]]
 
 def render_terminal(report: Report) -> str:
     parts = [f"{title}\n{text_table(headers, rows)}" for title, headers, rows in sections(report) if rows]
-    parts.extend(f"skipped {name}: {why}" for name, why in report.skipped.items())
-    return "\n\n".join(parts)
+    skipped = [f"not measured: {name}: {why}" for name, why in report.skipped.items()]
+    return "\n\n".join([*parts, "\n".join(skipped)] if skipped else parts)
 
 
 def render_markdown(report: Report) -> str:
@@ -945,7 +967,10 @@ def notes(settings: dict[str, object]) -> list[str]:
         f"Start-up: {settings['starts']} timed starts per subject after one untimed first start (which migrates the "
         f"state and, for pyodide-node with a warm snapshot, builds the snapshot in a fresh snapshot folder). "
         f"Readiness is polled every {READY_POLL_SECONDS:.1f} s by the harness' DevServer, so a figure can be up to "
-        f"that much late. `no snapshot` passes `--no-snapshot` to pyodide-node.",
+        f"that much late (pyodide-node listens at once and holds requests until ready, so its figures are exact). "
+        "`no snapshot` passes `--no-snapshot` to pyodide-node; a warm start that had to rebuild its snapshot (the "
+        "runtime or python_modules changed meanwhile) is listed as failed, not counted. The load runs start "
+        "pyodide-node from the warm snapshot.",
         f"Load: each scenario runs until {settings['requests']} requests or {settings['seconds']} s, whichever comes "
         f"first (column `ended by`), after {WARMUP_REQUESTS_PER_CLIENT} untimed warm-up requests per client. Clients "
         f"are Python threads, one keep-alive http.client connection each, in the same process as the harness; on a "

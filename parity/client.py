@@ -49,8 +49,9 @@ def request(
     connection = connection_class(url.netloc, timeout=timeout)
     try:
         chunked = isinstance(body, list)
-        connection.request(method, path, body=iter(body) if chunked else body,
-                           headers=headers or {}, encode_chunked=chunked)
+        connection.request(
+            method, path, body=iter(body) if chunked else body, headers=headers or {}, encode_chunked=chunked
+        )
         response = connection.getresponse()
         payload = response.read()
         received = {name.lower(): value for name, value in response.getheaders()}
@@ -67,20 +68,27 @@ def post_form(base_url: str, fields: dict[str, str] | list[tuple[str, str]], pat
     from urllib.parse import urlencode
 
     body = urlencode(fields).encode()
-    return request(base_url, "POST", path, body=body,
-                   headers={"content-type": "application/x-www-form-urlencoded"})
+    return request(base_url, "POST", path, body=body, headers={"content-type": "application/x-www-form-urlencoded"})
 
 
-def post_multipart(base_url: str, parts: list[tuple[str, str | bytes]], boundary: str = "parityboundary",
-                   path: str = "/form") -> Reply:
-    return request(base_url, "POST", path, body=multipart_body(parts, boundary),
-                   headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+def post_multipart(
+    base_url: str, parts: list[tuple[str, str | bytes]], boundary: str = "parityboundary", path: str = "/form"
+) -> Reply:
+    return request(
+        base_url,
+        "POST",
+        path,
+        body=multipart_body(parts, boundary),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
 
 
 def multipart_body(parts: list[tuple[str, str | bytes]], boundary: str) -> bytes:
     chunks = []
     for name, value in parts:
         data = value.encode() if isinstance(value, str) else value
-        chunks.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + data + b"\r\n")
+        chunks.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + data + b"\r\n"
+        )
     chunks.append(f"--{boundary}--\r\n".encode())
     return b"".join(chunks)

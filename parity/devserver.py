@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -49,13 +50,27 @@ def free_port() -> int:
 
 def apply_migrations(worker: Worker, state_dir: Path, log_path: Path) -> None:
     """`wrangler d1 migrations apply DB --local --persist-to STATE`, before the dev server starts."""
-    command = [*toolchain.wrangler_command(), "d1", "migrations", "apply", "DB", "--local",
-               "--persist-to", str(state_dir)]
+    command = [
+        *toolchain.wrangler_command(),
+        "d1",
+        "migrations",
+        "apply",
+        "DB",
+        "--local",
+        "--persist-to",
+        str(state_dir),
+    ]
     with log_path.open("ab") as log:
         log.write(f"$ {' '.join(command)}\n".encode())
         log.flush()
-        finished = subprocess.run(command, cwd=worker.folder, env=toolchain.node_env({"CI": "true"}),
-                                  stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        finished = subprocess.run(
+            command,
+            cwd=worker.folder,
+            env=toolchain.node_env({"CI": "true"}),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     if finished.returncode != 0:
         raise StartFailed(f"{worker.name}: applying D1 migrations failed\n{log_tail(log_path)}")
 
@@ -97,8 +112,10 @@ class DevServer:
 
     def start(self, timeout: float = 180.0, migrate: bool = True) -> DevServer:
         if not port_is_free(self.port, self.host):
-            raise PortInUse(f"{self.worker.name}: port {self.port} is already in use on {self.host}; "
-                            "stop whatever is listening there or choose another port")
+            raise PortInUse(
+                f"{self.worker.name}: port {self.port} is already in use on {self.host}; "
+                "stop whatever is listening there or choose another port"
+            )
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.choice = self.choice or runtimes.select(self.worker, self.runtime)
@@ -116,28 +133,40 @@ class DevServer:
             log.write(text + "\n")
 
     def _spawn(self) -> None:
-        launch = runtimes.launch(self.worker, self.choice.runtime, port=self.port, host=self.host,
-                                 state_dir=self.state_dir)
+        launch = runtimes.launch(
+            self.worker, self.choice.runtime, port=self.port, host=self.host, state_dir=self.state_dir
+        )
         self._log_line(f"$ {' '.join(launch.argv)}")
         self._spawned_at = time.monotonic()
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(launch.argv, cwd=launch.cwd, env=launch.env, stdin=subprocess.DEVNULL,
-                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                launch.argv,
+                cwd=launch.cwd,
+                env=launch.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self.stop()
-                raise StartFailed(f"{self.worker.name}: dev server exited with code {self.process.returncode} "
-                                  f"before answering\n{log_tail(self.log_path)}")
+                raise StartFailed(
+                    f"{self.worker.name}: dev server exited with code {self.process.returncode} "
+                    f"before answering\n{log_tail(self.log_path)}"
+                )
             if http_status(self.base_url + READY_PATH) == 200:
                 self.startup_seconds = time.monotonic() - self._spawned_at
                 return
             time.sleep(0.1)
         self.stop()
-        raise StartFailed(f"{self.worker.name}: no HTTP 200 from {self.base_url}{READY_PATH} "
-                          f"within {timeout:.0f} s\n{log_tail(self.log_path)}")
+        raise StartFailed(
+            f"{self.worker.name}: no HTTP 200 from {self.base_url}{READY_PATH} "
+            f"within {timeout:.0f} s\n{log_tail(self.log_path)}"
+        )
 
     @property
     def running(self) -> bool:
@@ -173,10 +202,8 @@ class DevServer:
 
 
 def _signal_group(group: int, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(group, signum)
-    except ProcessLookupError:
-        pass
 
 
 def group_alive(group: int) -> bool:

@@ -122,36 +122,48 @@ def _escape(character: str) -> str:
 
 @dataclass(frozen=True)
 class ExpectedDifference:
-    """A difference the workers cannot avoid: the listed workers' `field` differs from the others' in `case`."""
+    """A difference a worker cannot avoid: its `field` differs from the reference answer (js-worker's) in `case`."""
 
     case: str
-    workers: frozenset[str]  # worker names
+    worker: str  # worker name
     field: str
     reason: str
+    runtime: str | None = None  # only when the worker runs on this runtime
 
-    def applies_to(self, names: list[str]) -> bool:
-        """Only when every listed worker and at least one other worker take part."""
-        return self.workers <= set(names) and bool(set(names) - self.workers)
+    def applies(self, runtimes: dict[str, str | None]) -> bool:
+        return self.worker in runtimes and self.runtime in (None, runtimes[self.worker])
+
+
+RUNTIMES = ("workerd", "pyodide-node")
 
 
 def load_expected(path: Path = EXPECTED_PATH) -> list[ExpectedDifference]:
+    """One ExpectedDifference per worker and field of each [[difference]] entry."""
     if not path.exists():
         return []
     with path.open("rb") as source:
         entries = tomllib.load(source).get("difference", [])
-    return [_expected_difference(path, entry) for entry in entries]
+    return [expected for entry in entries for expected in _expand(path, entry)]
 
 
-def _expected_difference(path: Path, entry: dict) -> ExpectedDifference:
+def _expand(path: Path, entry: dict) -> list[ExpectedDifference]:
     missing = {"case", "workers", "field", "reason"} - set(entry)
     if missing:
         raise ValueError(f"{path}: an expected difference lacks {sorted(missing)}: {entry}")
-    if entry["field"] not in FIELDS:
-        raise ValueError(f"{path}: field of {entry['case']} must be one of {FIELDS}, got {entry['field']!r}")
+    fields = [entry["field"]] if isinstance(entry["field"], str) else entry["field"]
+    if not set(fields) <= set(FIELDS):
+        raise ValueError(f"{path}: fields of {entry['case']} must be among {FIELDS}, got {fields!r}")
     if not entry["reason"].strip():
         raise ValueError(f"{path}: the expected difference of {entry['case']} needs a reason")
-    names = frozenset(registry.get(worker).name for worker in entry["workers"])
-    return ExpectedDifference(entry["case"], names, entry["field"], entry["reason"].strip())
+    runtime = entry.get("runtime")
+    if runtime not in (None, *RUNTIMES):
+        raise ValueError(f"{path}: runtime of {entry['case']} must be one of {RUNTIMES}, got {runtime!r}")
+    names = [registry.get(worker).name for worker in entry["workers"]]
+    return [
+        ExpectedDifference(entry["case"], name, field, entry["reason"].strip(), runtime)
+        for name in names
+        for field in fields
+    ]
 
 
 @dataclass
@@ -159,7 +171,7 @@ class Judgement:
     """What one comparison means: divergences nobody declared, declared ones seen, declared ones not seen."""
 
     unexpected: list[Divergence]
-    expected: list[tuple[Divergence, ExpectedDifference]]
+    expected: list[tuple[Divergence, list[ExpectedDifference]]]
     not_observed: list[ExpectedDifference]
 
     @property
@@ -167,49 +179,68 @@ class Judgement:
         return bool(self.unexpected or self.not_observed)
 
     def outcome_of(self, worker: str) -> str:
-        """pass, fail or xfail for one worker (a worker outside the majority is the one that diverges)."""
-        if any(worker in divergence.minority for divergence in self.unexpected) or self.not_observed:
+        """pass, fail or xfail for one worker (of an undeclared divergence, the workers outside the majority fail)."""
+        if any(worker in divergence.minority for divergence in self.unexpected):
             return "fail"
-        if any(worker in expectation.workers for _, expectation in self.expected):
+        if any(expectation.worker == worker for expectation in self.not_observed):
+            return "fail"
+        if any(e.worker == worker for _, expectations in self.expected for e in expectations):
             return "xfail"
         return "pass"
+
+    @property
+    def reasons(self) -> list[str]:
+        return list(dict.fromkeys(e.reason for _, expectations in self.expected for e in expectations))
+
+    def reasons_of(self, worker: str) -> list[str]:
+        return [
+            reason
+            for reason in self.reasons
+            if any(e.worker == worker and e.reason == reason for _, expectations in self.expected for e in expectations)
+        ]
 
     def report(self, heading: str) -> str:
         sections = [heading]
         sections += [divergence.render() for divergence in self.unexpected]
         sections += [
-            f"{divergence.render()}\n(expected difference: {expectation.reason})"
-            for divergence, expectation in self.expected
+            divergence.render() + "".join(f"\n(expected difference of {e.worker}: {e.reason})" for e in expectations)
+            for divergence, expectations in self.expected
         ]
         sections += [_not_observed(expectation) for expectation in self.not_observed]
         return "\n\n".join(sections)
 
 
 def _not_observed(expectation: ExpectedDifference) -> str:
-    workers = ", ".join(sorted(expectation.workers))
     return (
-        f"expected difference not observed: {expectation.field} of {workers} ({expectation.reason}); "
-        f"all workers agree now, so remove it from {EXPECTED_PATH.name}"
+        f"expected difference not observed: {expectation.worker} gave the reference {expectation.field} "
+        f"({expectation.reason}); remove it from {EXPECTED_PATH.name}"
     )
 
 
-def judge(case_id: str, views: dict[str, dict[str, object]], expected: list[ExpectedDifference]) -> Judgement:
-    names = list(views)
-    declared = [e for e in expected if e.case == case_id and e.applies_to(names)]
+def judge(
+    case_id: str,
+    views: dict[str, dict[str, object]],
+    expected: list[ExpectedDifference],
+    runtimes: dict[str, str | None] | None = None,
+) -> Judgement:
+    """Compare the views field by field. A declared worker must differ from the workers without a declaration
+    (the reference answer), who must agree; declarations are only checked when such a reference worker takes part."""
+    runtimes = runtimes if runtimes is not None else dict.fromkeys(views)
+    declared = [e for e in expected if e.case == case_id and e.applies(runtimes)]
+    divergences = {divergence.field: divergence for divergence in compare(views)}
     judgement = Judgement([], [], [])
-    divergences = compare(views)
-    for divergence in divergences:
-        match = next((e for e in declared if e.field == divergence.field and _explains(e, divergence)), None)
-        if match is None:
-            judgement.unexpected.append(divergence)
-        else:
-            judgement.expected.append((divergence, match))
-    seen = {e for _, e in judgement.expected}
-    judgement.not_observed = [e for e in declared if e not in seen]
+    for field in FIELDS:
+        listed = [e for e in declared if e.field == field]
+        reference = {view[field] for worker, view in views.items() if worker not in {e.worker for e in listed}}
+        if not listed or not reference:  # nothing declared, or no reference worker: all must simply agree
+            if field in divergences:
+                judgement.unexpected.append(divergences[field])
+            continue
+        if len(reference) > 1:
+            judgement.unexpected.append(divergences[field])
+            continue
+        differing = [e for e in listed if views[e.worker][field] not in reference]
+        judgement.not_observed += [e for e in listed if e not in differing]
+        if differing:
+            judgement.expected.append((divergences[field], differing))
     return judgement
-
-
-def _explains(expectation: ExpectedDifference, divergence: Divergence) -> bool:
-    """True when the workers outside the declaration all agree, so only listed workers differ."""
-    unlisted_groups = [workers for workers, _ in divergence.groups if set(workers) - expectation.workers]
-    return len(unlisted_groups) == 1

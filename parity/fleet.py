@@ -17,7 +17,7 @@ def start_parallel(servers: list[DevServer]) -> dict[str, Exception]:
     toolchain.ensure_node_modules()
     with ThreadPoolExecutor(max_workers=len(servers)) as pool:
         outcomes = pool.map(_start_or_error, servers)
-        return {server.worker.id: error for server, error in zip(servers, outcomes) if error is not None}
+        return {server.worker.id: error for server, error in zip(servers, outcomes, strict=True) if error is not None}
 
 
 def _start_or_error(server: DevServer) -> Exception | None:
@@ -35,5 +35,13 @@ def stop_all(servers: list[DevServer]) -> None:
 
 def fresh_servers(workers: list[Worker], workdir: Path, runtime: str = "auto") -> list[DevServer]:
     """One server per worker on a free port, with its own fresh state folder and log file under workdir."""
-    return [DevServer(worker, port=free_port(), state_dir=workdir / f"{worker.id}-state",
-                      log_path=workdir / f"{worker.id}.log", runtime=runtime) for worker in workers]
+    return [
+        DevServer(
+            worker,
+            port=free_port(),
+            state_dir=workdir / f"{worker.id}-state",
+            log_path=workdir / f"{worker.id}.log",
+            runtime=runtime,
+        )
+        for worker in workers
+    ]

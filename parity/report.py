@@ -202,7 +202,8 @@ def per_worker(result: TestResult, columns: list[str]) -> dict[str, tuple[str, s
         outcome = result.properties.get(f"outcome:{worker_id}", result.outcome)
         if result.outcome in ("error", "skip"):
             outcome = result.outcome
-        outcomes[worker_id] = (outcome, result.message if outcome == result.outcome else "")
+        reason = result.properties.get(f"reason:{worker_id}", result.message)
+        outcomes[worker_id] = (outcome, reason if outcome == result.outcome else "")
     return outcomes
 
 
@@ -598,6 +599,7 @@ def html_page(report: Report) -> str:
 
 # --- terminal ----------------------------------------------------------------------------------------------
 
+TERMINAL_LINE = 160
 HEADLINE = re.compile(r"^(status|content-type|allow|cache-control|body) differs|^expected difference not observed")
 ANSI = {"pass": "32", "fail": "1;31", "xfail": "33", "skip": "2", "none": "2", "bold": "1"}
 
@@ -636,7 +638,7 @@ def _terminal_cases(report: Report, colour: bool) -> list[str]:
         return []
     states = Counter(cell.state for cells in rows.values() for cell in cells.values())
     summary = ", ".join(
-        _paint(f"{SYMBOLS[s]} {states[s]} {LABELS[s]}", s, colour)
+        _paint(f"{SYMBOLS[s]} {states[s]} {LABELS[s]}{'s' if s == 'xfail' and states[s] > 1 else ''}", s, colour)
         for s in ("pass", "fail", "xfail", "skip")
         if states[s]
     )
@@ -646,8 +648,18 @@ def _terminal_cases(report: Report, colour: bool) -> list[str]:
         fields = [line.rstrip(":") for line in finding.body.splitlines() if HEADLINE.match(line)][:3]
         lines.append(_paint(f"  ✗ {finding.title}: {'; '.join(fields) or finding.result.message}", "fail", colour))
     for finding in report.expected_differences:
-        lines.append(_paint(f"  ≠ {finding.title}: {finding.result.message}", "xfail", colour))
+        workers = [
+            key.partition(":")[2]
+            for key, value in finding.result.properties.items()
+            if key.startswith("outcome:") and value == "xfail"
+        ]
+        text = f"  ≠ {finding.title}: {', '.join(workers)}: {finding.result.message}"
+        lines.append(_paint(_shorten(text, TERMINAL_LINE), "xfail", colour))
     return lines + [""]
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _terminal_workers(report: Report) -> list[str]:

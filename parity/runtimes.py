@@ -99,8 +99,11 @@ def pyodide_node_availability() -> Availability:
         return Availability(False, str(missing))
     if not PYODIDE_NODE.exists():
         return Availability(False, f"{PYODIDE_NODE} is missing")
-    return Availability(True, f"Pyodide {toolchain.package_version('pyodide') or '(installed on first run)'} "
-                              "under Node; python_modules/ filled from PyPI (pure-Python wheels)")
+    return Availability(
+        True,
+        f"Pyodide {toolchain.package_version('pyodide') or '(installed on first run)'} "
+        "under Node; python_modules/ filled from PyPI (pure-Python wheels)",
+    )
 
 
 def availability(worker: Worker, runtime: str) -> Availability:
@@ -133,17 +136,37 @@ def launch(worker: Worker, runtime: str, *, port: int, host: str, state_dir: Pat
 
 
 def _pyodide_node_launch(worker: Worker, port: int, host: str, state_dir: Path) -> Launch:
-    argv = [str(toolchain.node_binary()), str(PYODIDE_NODE), "--worker-dir", str(worker.folder),
-            "--port", str(port), "--ip", host, "--persist-to", str(state_dir)]
+    argv = [
+        str(toolchain.node_binary()),
+        str(PYODIDE_NODE),
+        "--worker-dir",
+        str(worker.folder),
+        "--port",
+        str(port),
+        "--ip",
+        host,
+        "--persist-to",
+        str(state_dir),
+    ]
     return Launch(argv, ROOT, toolchain.node_env())
 
 
 def _wrangler_dev_launch(worker: Worker, port: int, host: str, state_dir: Path) -> Launch:
     from parity.devserver import free_port
 
-    argv = [*toolchain.wrangler_command(), "dev", "--port", str(port), "--ip", host,
-            "--persist-to", str(state_dir), "--inspector-port", str(free_port()),
-            "--show-interactive-dev-session=false"]
+    argv = [
+        *toolchain.wrangler_command(),
+        "dev",
+        "--port",
+        str(port),
+        "--ip",
+        host,
+        "--persist-to",
+        str(state_dir),
+        "--inspector-port",
+        str(free_port()),
+        "--show-interactive-dev-session=false",
+    ]
     return Launch(argv, worker.folder, toolchain.node_env(_workerd_bundle_env(worker)))
 
 
@@ -152,8 +175,11 @@ def _workerd_bundle_env(worker: Worker) -> dict[str, str]:
     folder = bundle_dir()
     if not worker.is_python or folder is None:
         return {}
-    return {"MINIFLARE_WORKERD_PATH": str(WORKERD_WRAPPER), "PARITY_REAL_WORKERD": str(real_workerd()),
-            BUNDLE_DIR_ENV: str(folder)}
+    return {
+        "MINIFLARE_WORKERD_PATH": str(WORKERD_WRAPPER),
+        "PARITY_REAL_WORKERD": str(real_workerd()),
+        BUNDLE_DIR_ENV: str(folder),
+    }
 
 
 def real_workerd() -> Path:

@@ -78,8 +78,9 @@ def ensure_node_modules() -> None:
         if INSTALL_STAMP.exists() and INSTALL_STAMP.read_text() == LOCK_FILE.read_text():
             return
         print("node_modules: installing the pinned npm packages (npm ci) ...", flush=True)
-        finished = subprocess.run([*npm_command(), "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                                  cwd=ROOT, env=node_env())
+        finished = subprocess.run(
+            [*npm_command(), "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, env=node_env()
+        )
         if finished.returncode != 0:
             raise ToolMissing(f"`npm ci` failed with exit code {finished.returncode} (see its output above)")
         INSTALL_STAMP.write_text(LOCK_FILE.read_text())

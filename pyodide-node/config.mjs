@@ -31,12 +31,15 @@ export function readWorkerConfig(workerDir) {
   }
   const pythonModulesDir = path.join(workerDir, "python_modules");
   if (!fs.existsSync(pythonModulesDir)) {
-    throw new StartupError(`no python_modules/ in ${workerDir} (install workers-runtime-sdk and the worker's packages there)`);
+    throw new StartupError(
+      `no python_modules/ in ${workerDir} (install workers-runtime-sdk and the worker's packages there)`,
+    );
   }
   return {
     workerDir,
     configPath,
     name: raw.name ?? path.basename(workerDir),
+    main: raw.main,
     srcDir: path.dirname(mainPath),
     mainModule: path.basename(mainPath, ".py"),
     pythonModulesDir,

@@ -40,14 +40,15 @@ export async function writeWebResponse(res, response, isHead) {
   const start = reader ? await readAvailable(reader) : { complete: true, chunks: [] };
   if (start.complete) {
     const body = Buffer.concat(start.chunks);
-    if (mayHaveBody(response.status) && !response.headers.has("content-length")) headers.push("content-length", String(body.length));
+    if (mayHaveBody(response.status) && !response.headers.has("content-length"))
+      headers.push("content-length", String(body.length));
     res.writeHead(response.status, response.statusText || undefined, headers);
     res.end(isHead ? undefined : body);
     return;
   }
   res.writeHead(response.status, response.statusText || undefined, headers);
   if (isHead) {
-    reader.cancel().catch(() => {});
+    cancelBody(reader, "the response to a HEAD request has no body");
     res.end();
     return;
   }
@@ -78,10 +79,15 @@ async function readAvailable(reader) {
   }
 }
 
+// With a reason: Python code writing to the stream gets a real exception, not `undefined`.
+function cancelBody(reader, reason) {
+  reader.cancel(new Error(reason)).catch(() => {});
+}
+
 const nextMacrotask = () => new Promise((resolve) => setImmediate(resolve));
 
 async function pipeBody(reader, res, { chunks, nextRead }) {
-  res.once("close", () => reader.cancel().catch(() => {}));
+  res.once("close", () => res.writableFinished || cancelBody(reader, "the client disconnected"));
   for (const chunk of chunks) if (!res.write(chunk)) await drainedOrClosed(res);
   for (let read = nextRead; ; read = reader.read()) {
     const { done, value } = await read;

@@ -7,26 +7,42 @@ import { fileURLToPath } from "node:url";
 const RUNTIME_DIR = path.dirname(fileURLToPath(import.meta.url));
 const SNAPSHOT_PREFIX = "snapshot-";
 const ALWAYS_PRELOADED = ["workers"];
+const NOT_WORKER_SOURCES = new Set(["python_modules", "node_modules", "__pycache__"]);
 
 // The modules a snapshot imports: the SDK plus every module-level import in the worker's own
 // source that is not one of the worker's own modules.
 export function modulesToPreload(srcDir) {
-  const sources = listFiles(srcDir).filter((file) => file.endsWith(".py"));
+  const sources = listFiles(srcDir).filter((file) => file.endsWith(".py") && isWorkerSource(file));
   const localNames = new Set(fs.readdirSync(srcDir).map((entry) => entry.replace(/\.py$/, "")));
   const imported = sources.flatMap((file) => moduleLevelImports(fs.readFileSync(path.join(srcDir, file), "utf8")));
   const packages = imported.filter((name) => !localNames.has(name.split(".")[0]));
   return [...new Set([...ALWAYS_PRELOADED, ...packages])].sort();
 }
 
+// A main module at the top of the worker folder puts python_modules/, .venv/ … under srcDir too.
+function isWorkerSource(file) {
+  return !file.split(path.sep).some((part) => part.startsWith(".") || NOT_WORKER_SOURCES.has(part));
+}
+
+// `from pkg import name` also yields "pkg.name?": preloaded only if that is a submodule.
 function moduleLevelImports(source) {
   const names = [];
   for (const line of source.split("\n")) {
-    const fromImport = /^from\s+([\w.]+)\s+import\b/.exec(line);
+    const fromImport = /^from\s+(\w[\w.]*)\s+import\s+\(?([\w\s,]*)/.exec(line);
     const plainImport = /^import\s+([\w.,\s]+?)\s*(#.*)?$/.exec(line);
-    if (fromImport && !fromImport[1].startsWith(".")) names.push(fromImport[1]);
-    if (plainImport) names.push(...plainImport[1].split(",").map((part) => part.trim().split(/\s+as\s+/)[0]));
+    if (fromImport) {
+      names.push(fromImport[1], ...importedNames(fromImport[2]).map((name) => `${fromImport[1]}.${name}?`));
+    }
+    if (plainImport) names.push(...importedNames(plainImport[1]));
   }
-  return names.filter(Boolean);
+  return names;
+}
+
+function importedNames(list) {
+  return list
+    .split(",")
+    .map((part) => part.trim().split(/\s+as\s+/)[0])
+    .filter(Boolean);
 }
 
 // Everything that changes the memory image: Pyodide, the runtime's own code, the interpreter
@@ -80,7 +96,7 @@ function removeStaleSnapshots(dir, keep) {
 }
 
 function runtimeSources() {
-  return fs.readdirSync(RUNTIME_DIR).filter((name) => /\.(mjs|py)$/.test(name)).sort();
+  return listFiles(RUNTIME_DIR).filter((file) => /\.(mjs|py)$/.test(file) && !file.startsWith("node_modules"));
 }
 
 function packageFiles(dir) {

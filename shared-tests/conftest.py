@@ -14,14 +14,32 @@ from parity.devserver import DevServer
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("workers")
-    group.addoption("--worker", action="append", default=[], metavar="NAME",
-                    help=f"test only this worker (repeatable): {', '.join(registry.worker_ids())}")
-    group.addoption("--base-url", action="append", default=[], metavar="NAME=URL",
-                    help="test an already running or deployed worker at URL instead of starting one (repeatable)")
-    group.addoption("--run-info", metavar="PATH", default=None,
-                    help="write what ran where (runtime, start-up time, request count) as JSON, for the report")
-    group.addoption("--python-runtime", choices=runtimes.RUNTIME_CHOICES, default=None,
-                    help=f"runtime for the Python workers (default: ${runtimes.RUNTIME_ENV} or auto)")
+    group.addoption(
+        "--worker",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=f"test only this worker (repeatable): {', '.join(registry.worker_ids())}",
+    )
+    group.addoption(
+        "--base-url",
+        action="append",
+        default=[],
+        metavar="NAME=URL",
+        help="test an already running or deployed worker at URL instead of starting one (repeatable)",
+    )
+    group.addoption(
+        "--run-info",
+        metavar="PATH",
+        default=None,
+        help="write what ran where (runtime, start-up time, request count) as JSON, for the report",
+    )
+    group.addoption(
+        "--python-runtime",
+        choices=runtimes.RUNTIME_CHOICES,
+        default=None,
+        help=f"runtime for the Python workers (default: ${runtimes.RUNTIME_ENV} or auto)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -75,8 +93,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "worker" in metafunc.fixturenames:
         selected = metafunc.config.stash[SELECTION].workers
-        metafunc.parametrize("worker", [w.id for w in selected], ids=[w.id for w in selected], indirect=True,
-                             scope="session")
+        metafunc.parametrize(
+            "worker", [w.id for w in selected], ids=[w.id for w in selected], indirect=True, scope="session"
+        )
 
 
 @dataclass
@@ -114,10 +133,18 @@ class Fleet:
         local = [w for w in selection.workers if w.id not in selection.base_urls]
         self.servers = fleet.fresh_servers(local, workdir, selection.python_runtime)
         self.failures = fleet.start_parallel(self.servers)
-        self.members = {w.id: WorkerUnderTest(w, selection.base_urls[w.id])
-                        for w in selection.workers if w.id in selection.base_urls}
-        self.members.update({s.worker.id: WorkerUnderTest(s.worker, s.base_url, s)
-                             for s in self.servers if s.worker.id not in self.failures})
+        self.members = {
+            w.id: WorkerUnderTest(w, selection.base_urls[w.id])
+            for w in selection.workers
+            if w.id in selection.base_urls
+        }
+        self.members.update(
+            {
+                s.worker.id: WorkerUnderTest(s.worker, s.base_url, s)
+                for s in self.servers
+                if s.worker.id not in self.failures
+            }
+        )
 
     def get(self, worker_id: str) -> WorkerUnderTest:
         if worker_id in self.failures:
@@ -141,9 +168,15 @@ def _external_run(member: WorkerUnderTest) -> runinfo.WorkerRun:
 
 def _server_run(server: DevServer, failure: Exception | None) -> runinfo.WorkerRun:
     choice = server.choice
-    return runinfo.WorkerRun(server.worker.id, server.worker.name, server.base_url,
-                             choice.runtime if choice else None, choice.reason if choice else "",
-                             server.startup_seconds, str(failure) if failure else None)
+    return runinfo.WorkerRun(
+        server.worker.id,
+        server.worker.name,
+        server.base_url,
+        choice.runtime if choice else None,
+        choice.reason if choice else "",
+        server.startup_seconds,
+        str(failure) if failure else None,
+    )
 
 
 @pytest.fixture(scope="session")

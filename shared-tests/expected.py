@@ -60,7 +60,7 @@ def layout(title: str, content: str) -> bytes:
 def form_page(name: str = "", message: str = "", error: str | None = None) -> bytes:
     """P1: the form, refilled with `name` and `message`, with the error line when `error` is given."""
     error_line = f'<p class="error">{error}</p>\n' if error else ""
-    return layout("Contact form", (
+    content = (
         "<h1>Contact form</h1>\n"
         f'{error_line}<form method="post" action="/form">\n'
         '<p><label for="name">Name</label>\n'
@@ -69,21 +69,21 @@ def form_page(name: str = "", message: str = "", error: str | None = None) -> by
         f'<textarea id="message" name="message" maxlength="1000">{escape(message)}</textarea></p>\n'
         '<p><button type="submit">Send</button></p>\n'
         "</form>\n"
-    ))
+    )
+    return layout("Contact form", content)
 
 
 def thanks_page(name: str, message: str = "") -> bytes:
     """P2: the answer to a valid submission."""
-    return layout("Thanks", (
+    content = (
         f"<h1>Thanks, {escape(name)}!</h1>\n"
         f'<p class="message">{escape(message)}</p>\n'
         '<p><a href="/form">Send another message</a></p>\n'
-    ))
+    )
+    return layout("Thanks", content)
 
 
 def counter_page(count: int) -> bytes:
     """P3: the counter showing `count`."""
-    return layout("Counter", (
-        "<h1>Counter</h1>\n"
-        f'<p>Page views: <span id="count">{count}</span></p>\n'
-    ))
+    content = f'<h1>Counter</h1>\n<p>Page views: <span id="count">{count}</span></p>\n'
+    return layout("Counter", content)

@@ -176,3 +176,17 @@ def test_targets_read_the_warm_snapshot_median_and_hello_throughput() -> None:
         ("py-worker · pyodide-node", False),
     ]
     assert "0.50×" in checks[1].measured
+
+
+def test_a_rebuilt_snapshot_is_seen_as_a_new_file(tmp_path) -> None:
+    assert bench.snapshot_files(None) == set()
+    assert bench.snapshot_files(tmp_path / "missing") == set()
+    (tmp_path / "snapshot-abc.bin").write_bytes(b"")
+    (tmp_path / "snapshot-abc.json").write_text("{}")
+    assert bench.snapshot_files(tmp_path) == {"snapshot-abc.bin"}
+
+
+def test_load_rows_name_the_worker_and_runtime_without_the_start_variant() -> None:
+    subject = Subject("py", "pyodide-node", bench.WARM_SNAPSHOT)
+    assert subject.label == "py-worker · pyodide-node (warm snapshot)"
+    assert subject.serving_label == "py-worker · pyodide-node"

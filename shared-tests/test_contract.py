@@ -5,10 +5,14 @@ Form posts are in test_contract_form.py; the counter, errors and storage in test
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import socket
+import ssl
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import expected
 import pytest
@@ -16,9 +20,18 @@ import pytest
 from parity import client
 
 KNOWN_PATHS = list(expected.ALLOW)
-GET_PATHS = ["/", "/hello", "/form", "/status"]  # /counter's HEAD is tested with the counter
-UNKNOWN_PATHS = ["/hello/", "/Hello", "/HELLO", "/counter/x", "//hello", "/%68ello", "/form/", "/status/",
-                 "/nope", "/index.html"]
+UNKNOWN_PATHS = [
+    "/hello/",
+    "/Hello",
+    "/HELLO",
+    "/counter/x",
+    "//hello",
+    "/%68ello",
+    "/form/",
+    "/status/",
+    "/nope",
+    "/index.html",
+]
 OTHER_METHODS = ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
 URLENCODED = {"content-type": "application/x-www-form-urlencoded"}
@@ -160,14 +173,30 @@ def test_status_json_is_compact(worker):
     assert body == json.dumps(json.loads(body), separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def bytes_after_head(base_url: str, path: str) -> bytes:
+    """Whatever follows the headers of a HEAD response (http.client never reads a HEAD body, so ask the socket)."""
+    url = urlsplit(base_url)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    with socket.create_connection((url.hostname, port), timeout=30) as connection:
+        if url.scheme == "https":
+            connection = ssl.create_default_context().wrap_socket(connection, server_hostname=url.hostname)
+        connection.sendall(f"HEAD {path} HTTP/1.1\r\nHost: {url.netloc}\r\nConnection: close\r\n\r\n".encode())
+        received = b"".join(iter(lambda: connection.recv(65536), b""))
+    return received.partition(b"\r\n\r\n")[2]
+
+
 @pytest.mark.contract("C10")
-@pytest.mark.parametrize("path", [*GET_PATHS, "/nope", "/hello/"])
-def test_head_is_get_without_body(worker, path):
-    got, head = client.get(worker.base_url, path), send(worker, "HEAD", path)
-    assert head.body == b""
-    assert head.status == got.status
+@pytest.mark.parametrize("path", [*KNOWN_PATHS, "/nope", "/hello/"])
+def test_head_answers_like_get(worker, path):
+    head, got = send(worker, "HEAD", path), client.get(worker.base_url, path)
     assert {**head.parity_view(), "body": None} == {**got.parity_view(), "body": None}
     assert head.header("x-worker") == got.header("x-worker")
+
+
+@pytest.mark.contract("C10")
+@pytest.mark.parametrize("path", [*KNOWN_PATHS, "/nope"])
+def test_head_has_an_empty_body(worker, path):
+    assert bytes_after_head(worker.base_url, path) == b""
 
 
 @pytest.mark.contract("C11")
@@ -188,11 +217,20 @@ def test_dot_segments_are_resolved_before_routing(worker):
 
 
 @pytest.mark.contract("C11")
-@pytest.mark.parametrize(("method", "path"), [
-    ("GET", "/hello"), ("GET", "/"), ("GET", "/form"), ("GET", "/status"), ("GET", "/nope"),
-    ("HEAD", "/hello"), ("PUT", "/hello"), ("DELETE", "/form"),
-])
-@pytest.mark.parametrize("query", ["?x=1", "?", "?name=Bob&message=hi", "?redirect=/form#top"])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/hello"),
+        ("GET", "/"),
+        ("GET", "/form"),
+        ("GET", "/status"),
+        ("GET", "/nope"),
+        ("HEAD", "/hello"),
+        ("PUT", "/hello"),
+        ("DELETE", "/form"),
+    ],
+)
+@pytest.mark.parametrize("query", ["?x=1", "?", "?name=Bob&message=hi", "?next=/form&x=%zz"])
 def test_query_string_does_not_change_the_answer(worker, method, path, query):
     plain, queried = send(worker, method, path), send(worker, method, path + query)
     assert queried.parity_view() == plain.parity_view()
@@ -205,8 +243,9 @@ def test_form_fields_come_from_the_body_not_the_query(worker):
 
 
 @pytest.mark.contract("C12")
-@pytest.mark.parametrize(("method", "path"), [(m, p) for p in KNOWN_PATHS for m in OTHER_METHODS
-                                              if (m, p) != ("POST", "/form")])
+@pytest.mark.parametrize(
+    ("method", "path"), [(m, p) for p in KNOWN_PATHS for m in OTHER_METHODS if (m, p) != ("POST", "/form")]
+)
 def test_other_methods_are_405_with_allow(worker, method, path):
     reply = send(worker, method, path, b"name=Bob", URLENCODED)
     assert_text(reply, 405, expected.METHOD_NOT_ALLOWED)
@@ -219,10 +258,13 @@ def test_405_ignores_a_large_body(worker):
     assert_text(reply, 405, expected.METHOD_NOT_ALLOWED)
 
 
+CONTRACT_MD = Path(__file__).parent / "CONTRACT.md"
+
+
 def contract_block(heading: str) -> str:
     """The first fenced block after `heading` in CONTRACT.md, with the newline that ends each line."""
-    text = (Path(__file__).parent / "CONTRACT.md").read_text()
-    section = text[text.index(heading):]
+    text = CONTRACT_MD.read_text()
+    section = text[text.index(heading) :]
     return section.split("```\n", 2)[1]
 
 
@@ -230,8 +272,11 @@ def test_expected_pages_follow_contract_md():
     """expected.py renders exactly the templates of CONTRACT.md (a check of this suite, not of a worker)."""
     layout = contract_block("### Layout")
     render = {
-        "### P1": (expected.form_page("N", "M", "E"), "Contact form",
-                   {"{ERROR_LINE}": '<p class="error">E</p>\n', "{NAME}": "N", "{MESSAGE}": "M"}),
+        "### P1": (
+            expected.form_page("N", "M", "E"),
+            "Contact form",
+            {"{ERROR_LINE}": '<p class="error">E</p>\n', "{NAME}": "N", "{MESSAGE}": "M"},
+        ),
         "### P2": (expected.thanks_page("N", "M"), "Thanks", {"{NAME}": "N", "{MESSAGE}": "M"}),
         "### P3": (expected.counter_page(7), "Counter", {"{COUNT}": "7"}),
     }
@@ -241,3 +286,11 @@ def test_expected_pages_follow_contract_md():
             content = content.replace(placeholder, value)
         page = layout.replace("{TITLE}", title).replace("{CONTENT}", content)
         assert built == page.encode(), heading
+
+
+def test_expected_pages_match_contract_check_values():
+    """expected.py's pages have the sizes and sha256 digests of CONTRACT.md's check values table, in its order."""
+    table = CONTRACT_MD.read_text().split("### Check values", 1)[1].split("\n## ", 1)[0]
+    rows = [(int(size), digest) for size, digest in re.findall(r"\| (\d+) +\| `([0-9a-f]{64})` \|", table)]
+    pages = [expected.form_page(), expected.thanks_page("Bob", ""), expected.counter_page(1)]
+    assert [(len(page), hashlib.sha256(page).hexdigest()) for page in pages] == rows

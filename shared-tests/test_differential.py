@@ -47,6 +47,9 @@ def record(node: pytest.Item, workers: list, judgement: divergence.Judgement, de
     set_property(node, "workers", " ".join(worker.id for worker in workers))
     for worker in workers:
         set_property(node, f"outcome:{worker.id}", judgement.outcome_of(worker.name))
+        reasons = judgement.reasons_of(worker.name)
+        if reasons:
+            set_property(node, f"reason:{worker.id}", " ".join(reasons))
     if judgement.unexpected or judgement.expected or judgement.not_observed:
         set_property(node, "divergence", detail)
 
@@ -58,9 +61,10 @@ def send_to_all(workers: list, send) -> dict[str, Reply]:
         return {worker.name: reply for worker, reply in zip(workers, replies, strict=True)}
 
 
-def compare_replies(replies: dict[str, Reply], case_id: str, compare: str = "bytes") -> divergence.Judgement:
+def compare_replies(workers: list, replies: dict[str, Reply], case_id: str, compare: str = "bytes"):
     views = {name: divergence.comparable(reply, compare) for name, reply in replies.items()}
-    return divergence.judge(case_id, views, EXPECTED)
+    runtimes = {worker.name: worker.runtime for worker in workers}  # None for an external --base-url worker
+    return divergence.judge(case_id, views, EXPECTED, runtimes)
 
 
 def case_param(case: corpus.Case):
@@ -72,14 +76,14 @@ def case_param(case: corpus.Case):
 @pytest.mark.parametrize("case", [case_param(case) for case in CASES])
 def test_corpus_case(case: corpus.Case, compared_workers: list, request: pytest.FixtureRequest) -> None:
     replies = send_to_all(compared_workers, case.send)
-    judgement = compare_replies(replies, case.id, case.compare)
+    judgement = compare_replies(compared_workers, replies, case.id, case.compare)
     names = ", ".join(replies)
     detail = judgement.report(f"case {case.id}: {case.describe()}\nworkers: {names}")
     record(request.node, compared_workers, judgement, detail)
     if judgement.failed:
         pytest.fail(detail, pytrace=False)
     if judgement.expected:
-        pytest.xfail("; ".join(sorted({expectation.reason for _, expectation in judgement.expected})))
+        pytest.xfail(" ".join(judgement.reasons))
 
 
 def test_corpus_is_well_formed() -> None:
@@ -163,7 +167,7 @@ def test_generated_submission(
     # function_scoped_fixture is suppressed because `request` only serves to record properties; no state is reset.
     body, content_type = encode(encoding, name, message)
     replies = send_to_all(compared_workers, lambda base_url: request_form(base_url, body, content_type))
-    judgement = compare_replies(replies, "generated-submission")
+    judgement = compare_replies(compared_workers, replies, "generated-submission")
     submitted = (
         f"POST /form ({encoding}) with name={name!r} ({len(name)} code points), "
         f"message={message!r} ({len(message)} code points)"
@@ -176,3 +180,59 @@ def test_generated_submission(
 
 def request_form(base_url: str, body: bytes, content_type: str) -> Reply:
     return request(base_url, "POST", "/form", body=body, headers={"content-type": content_type})
+
+
+# --- the comparison itself (no workers needed) ----------------------------------------------------------------
+
+
+def view(status: int = 200, body: bytes = b"ok", content_type: str | None = "text/plain; charset=utf-8") -> dict:
+    return {"status": status, "body": body, "content-type": content_type, "allow": None, "cache-control": None}
+
+
+def expect(worker: str, field: str = "status", runtime: str | None = None) -> divergence.ExpectedDifference:
+    return divergence.ExpectedDifference("case", worker, field, f"{worker} cannot help it", runtime)
+
+
+def test_agreeing_workers_pass() -> None:
+    judgement = divergence.judge("case", {"js-worker": view(), "py-worker": view()}, [])
+    assert not judgement.failed and not judgement.expected
+
+
+def test_an_undeclared_difference_fails_the_minority() -> None:
+    views = {"js-worker": view(), "py-worker": view(), "py-worker-minimal": view(400)}
+    judgement = divergence.judge("case", views, [])
+    assert judgement.failed
+    assert [judgement.outcome_of(name) for name in views] == ["pass", "pass", "fail"]
+    assert "status differs:\n  js-worker, py-worker: 200\n  py-worker-minimal: 400" in judgement.report("case")
+
+
+def test_a_declared_difference_is_expected_and_strict() -> None:
+    views = {"js-worker": view(), "py-worker": view(400)}
+    judgement = divergence.judge("case", views, [expect("py-worker")])
+    assert not judgement.failed and judgement.reasons == ["py-worker cannot help it"]
+    assert [judgement.outcome_of(name) for name in views] == ["pass", "xfail"]
+    no_longer = divergence.judge("case", {"js-worker": view(), "py-worker": view()}, [expect("py-worker")])
+    assert no_longer.failed and "expected difference not observed" in no_longer.report("case")
+
+
+def test_a_declaration_for_another_runtime_does_not_apply() -> None:
+    views = {"js-worker": view(), "py-worker-minimal": view(400)}
+    declared = [expect("py-worker-minimal", runtime="pyodide-node")]
+    on_workerd = divergence.judge("case", views, declared, {"js-worker": "workerd", "py-worker-minimal": "workerd"})
+    assert on_workerd.failed and not on_workerd.not_observed
+    offline = divergence.judge("case", views, declared, {"js-worker": "workerd", "py-worker-minimal": "pyodide-node"})
+    assert not offline.failed
+
+
+def test_only_the_difference_c14_allows_is_masked() -> None:
+    counter = Reply(200, {"content-type": "text/html"}, b'<p><span id="count">7</span></p>')
+    assert divergence.comparable(counter, "counter-value")["body"] == b'<p><span id="count">(count masked)</span></p>'
+    compact = Reply(200, {}, b'{"worker":"js-worker","d1":true}')
+    spaced = Reply(200, {}, b'{"worker": "py-worker", "d1": true}')
+    assert divergence.status_shape(compact.body) == b'{"worker":"(value masked)","d1":"(value masked)"}'
+    assert divergence.status_shape(spaced.body).endswith(b"(not in compact JSON form)")
+
+
+def test_body_diffs_show_invisible_characters_escaped() -> None:
+    diff = divergence.body_diff(b"Thanks, a\x00b\xe2\x80\xae!\n", b"Thanks, ab!\n", "js-worker", "py-worker")
+    assert "-Thanks, a\\x00b\\u202e!" in diff and "+Thanks, ab!" in diff

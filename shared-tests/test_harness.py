@@ -38,8 +38,9 @@ def broken_worker(tmp_path: Path) -> Worker:
 
 
 def test_start_failure_shows_the_log_tail(tmp_path: Path) -> None:
-    server = DevServer(broken_worker(tmp_path), port=free_port(), state_dir=tmp_path / "state",
-                       log_path=tmp_path / "broken.log")
+    server = DevServer(
+        broken_worker(tmp_path), port=free_port(), state_dir=tmp_path / "state", log_path=tmp_path / "broken.log"
+    )
     with pytest.raises(StartFailed) as failure:
         server.start(timeout=90)
     message = str(failure.value)
@@ -68,4 +69,3 @@ def processes_in_group(group: int) -> list[int]:
         if int(fields[2]) == group and fields[0] != "Z":
             members.append(int(stat.parent.name))
     return members
-

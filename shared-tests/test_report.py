@@ -45,6 +45,7 @@ PASSING = f"""<?xml version="1.0" encoding="utf-8"?>
   <testcase classname="shared-tests.test_differential" name="test_corpus_case[multipart-bare-lf]">
     <properties><property name="contract" value="C5.4 C14.1"/><property name="workers" value="js py"/>
       <property name="outcome:js" value="pass"/><property name="outcome:py" value="xfail"/>
+      <property name="reason:py" value="python-multipart requires CRLF"/>
       <property name="divergence" value={quoteattr(BARE_LF_DIFF)}/>
     </properties>
     <skipped type="pytest.xfail" message="C5.4 leaves bare LF framing unspecified"/>
@@ -143,7 +144,8 @@ def test_passing_run_with_skip_and_expected_difference(tmp_path: Path) -> None:
     assert md_row(markdown, "hello")[2:] == ["✓", "✓"]
     assert md_row(markdown, "multipart-bare-lf")[2:] == ["✓", "≠ expected[2]"]
     assert "1. py is an external --base-url worker" in markdown
-    assert "2. C5.4 leaves bare LF framing unspecified" in markdown
+    assert "2. python-multipart requires CRLF" in markdown  # the worker's own reason
+    assert "Reason: C5.4 leaves bare LF framing unspecified" in markdown
     assert "## Expected differences" in markdown and "py-worker: 400" in markdown
 
 

@@ -66,7 +66,7 @@ function showForm() {
   return html(200, formPage({ name: "", message: "" }));
 }
 
-// C4-C7, in the order of CONTRACT.md's "POST /form steps".
+// C4-C7, in the order of the steps listed under C4 in CONTRACT.md.
 async function submitForm(request) {
   const body = await readBodyWithin(request, MAX_BODY_BYTES);
   if (body === null) return text(413, "Payload Too Large");

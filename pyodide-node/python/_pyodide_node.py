@@ -1,13 +1,16 @@
 """Python side of pyodide-node: prepares the interpreter and dispatches requests to the worker.
 
-Loaded into Pyodide as the module `_pyodide_node`; serve.mjs calls these functions through python.mjs.
+python.mjs imports this module into Pyodide and calls these functions.
 """
 
 import importlib
+import importlib.util
 import random
 import sys
 import types
 from inspect import isawaitable
+
+from pyodide.code import relaxed_call
 
 _entrypoint_class = None
 
@@ -39,20 +42,31 @@ def add_package_dir(directory):
 
 
 def preload(module_names):
-    """Import the worker's packages ahead of the snapshot; return the names that failed."""
+    """Import the worker's packages ahead of the snapshot; describe the imports that failed.
+
+    A name ending in "?" is imported only if it names a module (it may be a function or class).
+    """
     failed = []
     for name in module_names:
+        optional = name.endswith("?")
+        name = name.removesuffix("?")
         try:
-            importlib.import_module(name)
-        except Exception:
-            failed.append(name)
+            if not optional or importlib.util.find_spec(name) is not None:
+                importlib.import_module(name)
+        except Exception as error:
+            if not optional:
+                failed.append(f"{name} ({type(error).__name__}: {error})")
     return failed
 
 
-def after_restore():
-    """Undo what a memory snapshot freezes: the random seed and import-system caches."""
-    random.seed()
-    importlib.invalidate_caches()
+def prepare_for_requests(restored_from_snapshot):
+    """Run once before serving; after a restore, undo what the snapshot froze (seed, import caches)."""
+    if restored_from_snapshot:
+        random.seed()
+        importlib.invalidate_caches()
+    patch_manager = sys.modules.get("_cloudflare.import_patch_manager")
+    if patch_manager is not None:
+        patch_manager.run_startup_hooks(restored_from_snapshot)
 
 
 def load_entrypoint(src_dir, module_name):
@@ -64,9 +78,7 @@ def load_entrypoint(src_dir, module_name):
     module = importlib.import_module(module_name)
     candidate = getattr(module, "Default", None)
     if not (isinstance(candidate, type) and issubclass(candidate, WorkerEntrypoint)):
-        raise WorkerLoadError(
-            f"{module_name}.py defines no WorkerEntrypoint subclass named Default"
-        )
+        raise WorkerLoadError(f"{module_name}.py defines no WorkerEntrypoint subclass named Default")
     _entrypoint_class = candidate
 
 
@@ -76,7 +88,6 @@ def python_version():
 
 async def dispatch_fetch(ctx, env, js_request):
     """Serve one request the way workerd does: a fresh entrypoint instance, then its fetch."""
-    from pyodide.code import relaxed_call
     from workers import python_from_rpc, python_to_rpc
 
     instance = _entrypoint_class(ctx, env)

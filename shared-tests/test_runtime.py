@@ -1,0 +1,172 @@
+"""The runtimes behind the Python workers: pyodide-node's behaviour, shared state, and the workerd bundle wrapper."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from parity import client, registry, runtimes
+from parity.devserver import DevServer, StartFailed, free_port, group_alive, log_tail
+from parity.registry import Worker
+
+PROBE_ENTRY = """
+import asyncio
+from workers import Response, WorkerEntrypoint
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        path = request.url.split("?")[0].rsplit("/", 1)[-1]
+        if path == "slow":
+            await asyncio.sleep(3)
+        if path == "boom":
+            raise ZeroDivisionError("probe exploded on purpose")
+        return Response(f"{path} VERSION", headers={"content-type": "text/plain; charset=utf-8"})
+"""
+
+
+@pytest.fixture(autouse=True)
+def python_workers_selected(selection) -> None:
+    if not any(worker.is_python for worker in selection.workers):
+        pytest.skip("no Python worker selected (--worker)")
+
+
+def probe_worker(folder: Path, version: str = "v1") -> Worker:
+    """A tiny Python worker with a slow route and a failing one, next to the real workers' config."""
+    (folder / "src").mkdir(parents=True, exist_ok=True)
+    (folder / "migrations").mkdir(exist_ok=True)
+    minimal = registry.get("py-minimal").folder
+    (folder / "wrangler.jsonc").write_text((minimal / "wrangler.jsonc").read_text())
+    (folder / "pyproject.toml").write_text('[project]\nname = "probe"\nversion = "0"\ndependencies = []\n')
+    (folder / "src" / "entry.py").write_text(PROBE_ENTRY.replace("VERSION", version))
+    (folder / "migrations" / "0001.sql").write_text("select 1;\n")
+    return Worker("probe", "probe-worker", folder, "python", 0)
+
+
+def offline_server(worker: Worker, tmp_path: Path, state: Path | None = None) -> DevServer:
+    return DevServer(
+        worker,
+        port=free_port(),
+        state_dir=state or tmp_path / "state",
+        log_path=tmp_path / f"{worker.id}-{time.monotonic_ns()}.log",
+        runtime="pyodide-node",
+    )
+
+
+@pytest.fixture(scope="module")
+def probe(tmp_path_factory: pytest.TempPathFactory):
+    workdir = tmp_path_factory.mktemp("probe")
+    server = offline_server(probe_worker(workdir / "worker"), workdir)
+    with server:
+        yield server
+
+
+def test_a_slow_request_does_not_block_a_fast_one(probe: DevServer) -> None:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        slow = pool.submit(timed, probe.base_url, "/slow")
+        time.sleep(0.3)  # the slow request is in flight first
+        fast = pool.submit(timed, probe.base_url, "/fast")
+        (fast_reply, fast_seconds), (slow_reply, slow_seconds) = fast.result(), slow.result()
+    assert (fast_reply.status, slow_reply.status) == (200, 200)
+    assert fast_seconds < 1.5 < slow_seconds
+
+
+def timed(base_url: str, path: str) -> tuple[client.Reply, float]:
+    started = time.monotonic()
+    reply = client.get(base_url, path)
+    return reply, time.monotonic() - started
+
+
+def test_a_python_exception_is_a_500_with_the_traceback_in_the_log(probe: DevServer) -> None:
+    reply = client.get(probe.base_url, "/boom")
+    assert (reply.status, reply.body) == (500, b"Internal Server Error")
+    assert b"ZeroDivisionError" not in reply.body
+    log = probe.log_path.read_text()
+    assert "Traceback (most recent call last)" in log
+    assert "ZeroDivisionError: probe exploded on purpose" in log
+
+
+def test_ready_line_names_the_port_and_the_runtime(probe: DevServer) -> None:
+    assert re.search(rf"Ready on http://127\.0\.0\.1:{probe.port} \(pyodide-node", probe.log_path.read_text())
+
+
+def test_sigterm_stops_every_process(tmp_path: Path) -> None:
+    server = offline_server(probe_worker(tmp_path / "worker"), tmp_path).start()
+    os.kill(server.process.pid, signal.SIGTERM)
+    assert server.process.wait(timeout=20) == 0
+    deadline = time.monotonic() + 10
+    while group_alive(server.process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not group_alive(server.process.pid), "a child of pyodide-node outlived it"
+
+
+def snapshot_events(server: DevServer) -> list[str]:
+    return re.findall(r"snapshot: (\w+)", server.log_path.read_text())
+
+
+def test_snapshot_is_reused_and_rebuilt_when_python_modules_change(tmp_path: Path) -> None:
+    worker = probe_worker(tmp_path / "worker")
+    with offline_server(worker, tmp_path) as first:
+        assert snapshot_events(first) == ["created"]
+    probe_worker(tmp_path / "worker", version="v2")  # the worker's own code is not in the snapshot
+    with offline_server(worker, tmp_path) as second:
+        assert snapshot_events(second) == ["loaded"]
+        assert client.get(second.base_url, "/hello").body == b"hello v2"
+    (worker.folder / "python_modules" / "probe_extra.py").write_text("ANSWER = 42\n")
+    with offline_server(worker, tmp_path) as third:
+        assert snapshot_events(third) == ["created"]
+    snapshots = sorted(path.name for path in (worker.folder / ".wrangler").rglob("snapshot-*.bin"))
+    assert len(snapshots) == 1, f"stale snapshots were left behind: {snapshots}"
+
+
+def test_snapshot_is_rebuilt_when_the_entry_module_imports_change(tmp_path: Path) -> None:
+    worker = probe_worker(tmp_path / "worker")
+    with offline_server(worker, tmp_path) as first:
+        assert snapshot_events(first) == ["created"]
+    entry = worker.folder / "src" / "entry.py"
+    entry.write_text("import json\n" + entry.read_text())
+    with offline_server(worker, tmp_path) as second:
+        assert snapshot_events(second) == ["created"]
+
+
+def test_counter_state_is_shared_between_wrangler_dev_and_pyodide_node(tmp_path: Path) -> None:
+    state = tmp_path / "shared-state"
+    js, minimal = registry.get("js"), registry.get("py-minimal")
+    seen = []
+    for worker, runtime in ((js, "workerd"), (minimal, "pyodide-node"), (js, "workerd")):
+        server = DevServer(
+            worker, port=free_port(), state_dir=state, log_path=tmp_path / f"{worker.id}.log", runtime=runtime
+        )
+        with server:
+            seen.append(client.get(server.base_url, "/counter").body)
+    assert [re.search(rb'id="count">(\d+)<', body)[1] for body in seen] == [b"1", b"2", b"3"]
+
+
+def test_bundle_wrapper_reaches_workerd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a bundle file workerd tries to download it; a bogus file makes it check the file's sha256 instead."""
+    bundles = tmp_path / "bundles"
+    bundles.mkdir()
+    monkeypatch.setenv(runtimes.BUNDLE_DIR_ENV, str(bundles))
+    minimal = registry.get("py-minimal")
+
+    download_error = start_failure(minimal, tmp_path / "download.log", tmp_path)
+    assert "Request for Pyodide bundle failed" in download_error
+    bundle_name = re.search(r"(pyodide_[\w.\-]+\.capnp\.bin)", download_error)[1]
+
+    (bundles / bundle_name).write_bytes(b"not a pyodide bundle")
+    integrity_error = start_failure(minimal, tmp_path / "integrity.log", tmp_path)
+    assert "Pyodide bundle integrity check failed" in integrity_error
+    assert "expectedIntegrity = sha256-" in integrity_error
+
+
+def start_failure(worker: Worker, log_path: Path, tmp_path: Path) -> str:
+    server = DevServer(worker, port=free_port(), state_dir=tmp_path / "state", log_path=log_path, runtime="workerd")
+    with pytest.raises(StartFailed):
+        server.start(timeout=120)
+    return log_tail(log_path, lines=400)
