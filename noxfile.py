@@ -106,6 +106,13 @@ def browser(session: nox.Session) -> None:
 
 
 @nox.session
+def bench(session: nox.Session) -> None:
+    """Start-up, latency, throughput and memory of every worker and runtime; tables in reports/bench.*."""
+    install(session)
+    session.run("python", "-m", "parity.bench", *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff for Python, prettier for JavaScript."""
     install(session, "lint")

@@ -19,7 +19,6 @@ import os
 import platform
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,9 +34,9 @@ from parity.devserver import DevServer, DevServerError, free_port
 from parity.registry import Worker
 
 CLIENT_COUNTS = (1, 8)
-DEFAULT_STARTS = 5
-DEFAULT_REQUESTS = 2000
-DEFAULT_SECONDS = 8.0
+DEFAULT_STARTS = 7
+DEFAULT_REQUESTS = 5000
+DEFAULT_SECONDS = 10.0
 WARMUP_REQUESTS_PER_CLIENT = 10
 MEMORY_SAMPLE_SECONDS = 0.1
 READY_POLL_SECONDS = 0.1  # DevServer's readiness poll: start-up figures can be up to this much late
@@ -338,32 +337,11 @@ def progress(message: str) -> None:
 
 
 @dataclass
+@dataclass
 class BenchServer(DevServer):
-    """A DevServer whose command line gets extra flags (`--no-snapshot`, `--snapshot-dir`).
+    """A DevServer that knows its snapshot folder: a warm start that rebuilt the snapshot was not warm."""
 
-    runtimes.launch() has no option for them yet, so the argv it builds is extended here.
-    """
-
-    extra_args: tuple[str, ...] = ()
-    snapshot_dir: Path | None = None  # checked after each warm start: a rebuilt snapshot means it was not warm
-
-    def _spawn(self) -> None:
-        launch = runtimes.launch(
-            self.worker, self.choice.runtime, port=self.port, host=self.host, state_dir=self.state_dir
-        )
-        argv = [*launch.argv, *self.extra_args]
-        self._log_line(f"$ {' '.join(argv)}")
-        self._spawned_at = time.monotonic()
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                argv,
-                cwd=launch.cwd,
-                env=launch.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+    snapshot_dir: Path | None = None
 
 
 def runtime_flags(subject: Subject, snapshot_root: Path) -> tuple[str, ...]:
@@ -989,7 +967,9 @@ def notes(settings: dict[str, object]) -> list[str]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m parity.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--starts", type=int, default=DEFAULT_STARTS, help="timed starts per subject (default 5)")
+    parser.add_argument(
+        "--starts", type=int, default=DEFAULT_STARTS, help=f"timed starts per subject (default {DEFAULT_STARTS})"
+    )
     parser.add_argument(
         "--requests",
         type=int,
@@ -1078,6 +1058,12 @@ def write_outputs(report: Report, out: Path) -> list[Path]:
     return [markdown, machine_readable]
 
 
+def had_failures(report: Report) -> bool:
+    """A start failed or a server could not be started for the load runs (runtimes unusable here do not count)."""
+    load_failures = any(why.startswith("load runs:") for why in report.skipped.values())
+    return load_failures or any(result.failures for result in report.startup)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
@@ -1091,7 +1077,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + render_terminal(report) + "\n", flush=True)
     for path in write_outputs(report, args.out):
         progress(f"wrote {path}")
-    if report.skipped or any(r.failures for r in report.startup):
+    if had_failures(report):
         progress(f"dev-server logs kept in {workdir}")
     else:
         shutil.rmtree(workdir, ignore_errors=True)

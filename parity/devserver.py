@@ -105,6 +105,7 @@ class DevServer:
     process: subprocess.Popen | None = field(default=None, repr=False)
     startup_seconds: float | None = None
     choice: runtimes.Choice | None = None
+    extra_args: tuple[str, ...] = ()  # appended to the runtime's command line (e.g. pyodide-node's --no-snapshot)
 
     @property
     def base_url(self) -> str:
@@ -136,11 +137,12 @@ class DevServer:
         launch = runtimes.launch(
             self.worker, self.choice.runtime, port=self.port, host=self.host, state_dir=self.state_dir
         )
-        self._log_line(f"$ {' '.join(launch.argv)}")
+        argv = [*launch.argv, *self.extra_args]
+        self._log_line(f"$ {' '.join(argv)}")
         self._spawned_at = time.monotonic()
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                launch.argv,
+                argv,
                 cwd=launch.cwd,
                 env=launch.env,
                 stdin=subprocess.DEVNULL,

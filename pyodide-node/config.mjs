@@ -58,6 +58,8 @@ function bindingClassNames(raw) {
   return names;
 }
 
+// Not wrangler's config reader: importing wrangler (a 15 MB bundle) here would delay the Pyodide start that
+// otherwise runs while wrangler loads for the bindings.
 export function parseJsonc(text, fileName = "JSONC") {
   try {
     return JSON.parse(removeTrailingCommas(removeComments(text)));
