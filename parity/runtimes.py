@@ -74,9 +74,13 @@ def workerd_python_availability() -> Availability:
         if bundles:
             return Availability(True, f"Pyodide bundle supplied in {folder} ({bundles[0].name})")
         return Availability(False, f"{BUNDLE_DIR_ENV}={folder} holds no bundle (*.bin) file")
-    if _resolves(BUNDLE_HOST):
+    if bundle_host_resolves():
         return Availability(True, f"online: {BUNDLE_HOST} resolves, workerd can download its Pyodide bundle")
     return Availability(False, f"offline: {BUNDLE_HOST} does not resolve and {BUNDLE_DIR_ENV} is not set")
+
+
+def bundle_host_resolves() -> bool:
+    return _resolves(BUNDLE_HOST)
 
 
 @cache
