@@ -140,38 +140,21 @@ def launch(worker: Worker, runtime: str, *, port: int, host: str, state_dir: Pat
 
 
 def _pyodide_node_launch(worker: Worker, port: int, host: str, state_dir: Path) -> Launch:
-    argv = [
-        str(toolchain.node_binary()),
-        str(PYODIDE_NODE),
-        "--worker-dir",
-        str(worker.folder),
-        "--port",
-        str(port),
-        "--ip",
-        host,
-        "--persist-to",
-        str(state_dir),
-    ]
-    return Launch(argv, ROOT, toolchain.node_env())
+    argv = [str(toolchain.node_binary()), str(PYODIDE_NODE), "--worker-dir", str(worker.folder)]
+    return Launch([*argv, *_serve_flags(port, host, state_dir)], ROOT, toolchain.node_env())
 
 
 def _wrangler_dev_launch(worker: Worker, port: int, host: str, state_dir: Path) -> Launch:
     from parity.devserver import free_port
 
-    argv = [
-        *toolchain.wrangler_command(),
-        "dev",
-        "--port",
-        str(port),
-        "--ip",
-        host,
-        "--persist-to",
-        str(state_dir),
-        "--inspector-port",
-        str(free_port()),
-        "--show-interactive-dev-session=false",
-    ]
+    argv = [*toolchain.wrangler_command(), "dev", *_serve_flags(port, host, state_dir)]
+    argv += ["--inspector-port", str(free_port()), "--show-interactive-dev-session=false"]
     return Launch(argv, worker.folder, toolchain.node_env(_workerd_bundle_env(worker)))
+
+
+def _serve_flags(port: int, host: str, state_dir: Path) -> list[str]:
+    """The flags both runtimes share, spelled as `wrangler dev` spells them."""
+    return ["--port", str(port), "--ip", host, "--persist-to", str(state_dir)]
 
 
 def _workerd_bundle_env(worker: Worker) -> dict[str, str]:

@@ -62,60 +62,17 @@ function bindingClassNames(raw) {
 // otherwise runs while wrangler loads for the bindings.
 export function parseJsonc(text, fileName = "JSONC") {
   try {
-    return JSON.parse(removeTrailingCommas(removeComments(text)));
+    return JSON.parse(text.replace(COMMENTS, keepStrings).replace(TRAILING_COMMAS, keepStrings));
   } catch (error) {
     throw new StartupError(`cannot parse ${fileName}: ${error.message}`);
   }
 }
 
-// Walks the text once so that "//" or "/*" inside strings stay untouched.
-function removeComments(text) {
-  let out = "";
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '"') {
-      const end = endOfString(text, i);
-      out += text.slice(i, end);
-      i = end - 1;
-    } else if (ch === "/" && text[i + 1] === "/") {
-      while (i < text.length && text[i] !== "\n") i++;
-      out += "\n";
-    } else if (ch === "/" && text[i + 1] === "*") {
-      const end = text.indexOf("*/", i + 2);
-      i = end === -1 ? text.length : end + 1;
-      out += " ";
-    } else {
-      out += ch;
-    }
-  }
-  return out;
-}
+// Each pattern also matches whole strings, which are kept, so "//" or "," inside a string stay untouched.
+const STRING = String.raw`"(?:[^"\\]|\\.)*"`;
+const COMMENTS = new RegExp(String.raw`(${STRING})|//[^\n]*|/\*[\s\S]*?\*/`, "g");
+const TRAILING_COMMAS = new RegExp(String.raw`(${STRING})|,(?=\s*[}\]])`, "g");
 
-function removeTrailingCommas(text) {
-  let out = "";
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '"') {
-      const end = endOfString(text, i);
-      out += text.slice(i, end);
-      i = end - 1;
-    } else if (ch === "," && isFollowedByClosingBracket(text, i + 1)) {
-      continue;
-    } else {
-      out += ch;
-    }
-  }
-  return out;
-}
-
-function isFollowedByClosingBracket(text, index) {
-  const closing = /\s*[}\]]/y;
-  closing.lastIndex = index;
-  return closing.test(text);
-}
-
-function endOfString(text, start) {
-  let i = start + 1;
-  while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
-  return i + 1;
+function keepStrings(match, string) {
+  return string ?? " ";
 }

@@ -15,6 +15,17 @@ from parity import client, registry, runtimes
 from parity.devserver import DevServer, StartFailed, free_port, group_alive, log_tail
 from parity.registry import Worker
 
+PROBE_CONFIG = """{
+  // JSONC, as wrangler reads it: comments and trailing commas.
+  "name": "probe-worker", /* a block comment */
+  "main": "src/entry.py",
+  "compatibility_date": "2026-09-08",
+  "compatibility_flags": ["python_workers",],
+  "d1_databases": [
+    {"binding": "DB", "database_name": "parity-counter", "database_id": "00000000-0000-4000-8000-000000000001",},
+  ],
+}
+"""
 PROBE_ENTRY = """
 import asyncio
 from workers import Response, WorkerEntrypoint
@@ -38,11 +49,10 @@ def python_workers_selected(selection) -> None:
 
 
 def probe_worker(folder: Path, version: str = "v1") -> Worker:
-    """A tiny Python worker with a slow route and a failing one, next to the real workers' config."""
+    """A tiny Python worker with a slow route and a failing one."""
     (folder / "src").mkdir(parents=True, exist_ok=True)
     (folder / "migrations").mkdir(exist_ok=True)
-    minimal = registry.get("py-minimal").folder
-    (folder / "wrangler.jsonc").write_text((minimal / "wrangler.jsonc").read_text())
+    (folder / "wrangler.jsonc").write_text(PROBE_CONFIG)
     (folder / "pyproject.toml").write_text('[project]\nname = "probe"\nversion = "0"\ndependencies = []\n')
     (folder / "src" / "entry.py").write_text(PROBE_ENTRY.replace("VERSION", version))
     (folder / "migrations" / "0001.sql").write_text("select 1;\n")
