@@ -35,23 +35,19 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def parity(session: nox.Session) -> None:
     """The main job: all workers through the contract and differential tests, then the parity report."""
-    install(session, "test")
     reports = Path("reports")
     junit, run_info = reports / "junit.xml", reports / "run-info.json"
     for stale in (junit, run_info):
         stale.unlink(missing_ok=True)
     try:
-        session.run(
-            "python",
-            "-m",
-            "pytest",
+        pytest(
+            session,
             *CONTRACT_SUITES,
             "shared-tests/test_differential.py",
             "-p",
             "parity.pytest_contract_plugin",
             f"--junitxml={junit}",
             f"--run-info={run_info}",
-            *session.posargs,
         )
     finally:  # the report is always written; it exits non-zero when parity fails
         session.run(
@@ -100,9 +96,8 @@ def browser(session: nox.Session) -> None:
     missing = browser_setup.ensure_chromium(log=session.log)
     if missing:
         session.skip(missing)
-    install(session, "test")
     session.install(browser_setup.PLAYWRIGHT_REQUIREMENT)
-    session.run("python", "-m", "pytest", "shared-tests/browser", *session.posargs)
+    pytest(session, "shared-tests/browser")
 
 
 @nox.session

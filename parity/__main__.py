@@ -47,8 +47,8 @@ def run_dev(worker_ids: list[str], python_runtime: str | None) -> int:
         )
         for w in map(registry.get, worker_ids)
     ]
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)  # also when started in the background, where SIGINT is ignored
     try:
         failures = fleet.start_parallel(servers)
         for server in servers:
@@ -62,13 +62,17 @@ def run_dev(worker_ids: list[str], python_runtime: str | None) -> int:
         if len(failures) == len(servers):
             return 1
         print("Press Ctrl-C to stop.", flush=True)
-        stop.wait()
+        threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
         print("stopping ...", flush=True)
         fleet.stop_all(servers)
     return 0
+
+
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
