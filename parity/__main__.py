@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import threading
 
@@ -35,6 +34,15 @@ def main(argv: list[str] | None = None) -> int:
     return run_dev(args.worker or registry.worker_ids(), args.python_runtime)
 
 
+def report_started(servers: list[DevServer], failures: dict[str, Exception]) -> None:
+    for server in servers:
+        if server.worker.id in failures:
+            print(f"{server.worker.id:<11} FAILED  {failures[server.worker.id]}", file=sys.stderr)
+        else:
+            print(f"{server.worker.id:<11} {server.base_url}  runtime {server.choice.runtime}  log {server.log_path}")
+    sys.stdout.flush()
+
+
 def run_dev(worker_ids: list[str], python_runtime: str | None) -> int:
     """Start the workers on their default ports, on the state `wrangler dev` uses by default."""
     servers = [
@@ -47,32 +55,20 @@ def run_dev(worker_ids: list[str], python_runtime: str | None) -> int:
         )
         for w in map(registry.get, worker_ids)
     ]
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)  # also when started in the background, where SIGINT is ignored
     try:
-        failures = fleet.start_parallel(servers)
-        for server in servers:
-            if server.worker.id in failures:
-                print(f"{server.worker.id:<11} FAILED  {failures[server.worker.id]}", file=sys.stderr)
-            else:
-                print(
-                    f"{server.worker.id:<11} {server.base_url}  runtime {server.choice.runtime}  log {server.log_path}",
-                    flush=True,
-                )
-        if len(failures) == len(servers):
-            return 1
-        print("Press Ctrl-C to stop.", flush=True)
-        threading.Event().wait()
+        with fleet.interrupt_on_signals():
+            failures = fleet.start_parallel(servers)
+            report_started(servers, failures)
+            if len(failures) == len(servers):
+                return 1
+            print("Press Ctrl-C to stop.", flush=True)
+            threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
         print("stopping ...", flush=True)
         fleet.stop_all(servers)
     return 0
-
-
-def _interrupt(*_) -> None:
-    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ import math
 import os
 import platform
 import shutil
-import signal
 import sys
 import tempfile
 import threading
@@ -29,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from parity import ROOT, registry, runtimes, toolchain
+from parity import ROOT, fleet, pymodules, registry, runtimes, toolchain
 from parity.devserver import DevServer, DevServerError, free_port
 from parity.registry import Worker
 
@@ -301,13 +300,6 @@ def parse_vmrss_bytes(status_text: str) -> int:
     return 0
 
 
-def parse_dist_info_name(directory_name: str) -> tuple[str, str]:
-    """`starlette-1.10.0.dist-info` -> ("starlette", "1.10.0"); names use `_` for `-` there."""
-    stem = directory_name.removesuffix(".dist-info")
-    name, _, version = stem.rpartition("-")
-    return name.replace("_", "-").lower(), version
-
-
 def parse_meminfo_total(meminfo_text: str) -> int:
     return next((int(line.split()[1]) * 1024 for line in meminfo_text.splitlines() if line.startswith("MemTotal:")), 0)
 
@@ -381,9 +373,7 @@ class LiveServers:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        for server in self._servers:
-            if server.process is not None:
-                server.stop()
+        fleet.stop_all(self._servers)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -781,18 +771,11 @@ def hello_throughput_targets(load: list[LoadResult]) -> list[TargetCheck]:
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def python_packages(worker: Worker) -> dict[str, str]:
-    """Versions from the worker's python_modules/*.dist-info."""
-    modules = worker.folder / "python_modules"
-    found = (parse_dist_info_name(path.name) for path in sorted(modules.glob("*.dist-info")))
-    return dict(found)
-
-
 def versions(workers: list[Worker]) -> dict[str, object]:
     found: dict[str, object] = {"tools": toolchain.versions(), "harness python": platform.python_version()}
     for worker in workers:
         if worker.is_python:
-            found[worker.name] = python_packages(worker)
+            found[worker.name] = pymodules.installed_versions(worker.folder)
     return found
 
 
@@ -992,13 +975,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def stop_on_sigterm() -> None:
-    def interrupt(*_):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
-
-
 def run(args: argparse.Namespace, argv_text: str, workdir: Path) -> Report:
     workers = [registry.get(worker_id) for worker_id in (args.worker or registry.worker_ids())]
     usable, skipped = usable_runtimes(workers)
@@ -1067,10 +1043,10 @@ def had_failures(report: Report) -> bool:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
-    stop_on_sigterm()
     workdir = Path(tempfile.mkdtemp(prefix="parity-bench-"))
     try:
-        report = run(args, " ".join(argv), workdir)
+        with fleet.interrupt_on_signals():
+            report = run(args, " ".join(argv), workdir)
     except KeyboardInterrupt:
         progress(f"interrupted: every dev server has been stopped; logs kept in {workdir}")
         return 130

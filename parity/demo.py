@@ -11,7 +11,6 @@ import json
 import os
 import shlex
 import shutil
-import signal
 import sys
 import tempfile
 import textwrap
@@ -511,31 +510,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     workers = [registry.get(key) for key in dict.fromkeys(args.worker or registry.worker_ids())]
-    previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
     with tempfile.TemporaryDirectory(prefix="parity-demo-") as workdir:
         servers = fleet.fresh_servers(workers, Path(workdir), runtimes.requested_runtime(args.python_runtime))
         try:
-            return walk_through(servers, args)
+            with fleet.interrupt_on_signals():
+                return walk_through(servers, args)
         except KeyboardInterrupt:
             print("\ninterrupted", file=sys.stderr)
             return 130
         finally:
-            stop_uninterrupted(servers)
-            signal.signal(signal.SIGTERM, previous_sigterm)
-
-
-def _interrupt(*_) -> None:
-    raise KeyboardInterrupt
-
-
-def stop_uninterrupted(servers: list[DevServer]) -> None:
-    """Stop every server; a second Ctrl-C must not leave half of them running."""
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        print("stopping the dev servers ...", flush=True)
-        fleet.stop_all(servers)
-    finally:
-        signal.signal(signal.SIGINT, previous)
+            print("stopping the dev servers ...", flush=True)
+            fleet.stop_all(servers)
 
 
 def walk_through(servers: list[DevServer], args: argparse.Namespace) -> int:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,8 +33,41 @@ def _start_or_error(server: DevServer) -> Exception | None:
 
 
 def stop_all(servers: list[DevServer]) -> None:
-    for server in servers:
-        server.stop()
+    """Stop every server; a second Ctrl-C or SIGTERM meanwhile must not leave half of them running."""
+    with _stop_signals_ignored():
+        for server in servers:
+            server.stop()
+
+
+@contextlib.contextmanager
+def interrupt_on_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise KeyboardInterrupt, so the caller's `finally` stops its servers.
+
+    SIGINT too, because a command started in the background inherits it as ignored.
+    """
+    previous = {signum: signal.signal(signum, _raise_interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _raise_interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _stop_signals_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def fresh_servers(workers: list[Worker], workdir: Path, runtime: str = "auto") -> list[DevServer]:

@@ -335,6 +335,18 @@ def sync_python_modules(worker_dir: Path, *, python: str = sys.executable) -> Pa
     return modules_dir
 
 
+def installed_versions(worker_dir: Path) -> dict[str, str]:
+    """What python_modules/ holds, read from its .dist-info folders: {"starlette": "1.10.0", ...}."""
+    infos = sorted((worker_dir / MODULES_DIR_NAME).glob("*.dist-info"))
+    return dict(parse_dist_info_name(info.name) for info in infos)
+
+
+def parse_dist_info_name(directory_name: str) -> tuple[str, str]:
+    """`workers_runtime_sdk-1.9.5.dist-info` -> ("workers-runtime-sdk", "1.9.5")."""
+    name, _, version = directory_name.removesuffix(".dist-info").rpartition("-")
+    return canonical_name(name), version
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m parity.pymodules", description=__doc__.splitlines()[0])
     parser.add_argument("worker_dir", type=Path, help="a Python worker folder (holds pyproject.toml)")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from parity import ROOT, registry, runinfo
+from parity import ROOT, pymodules, registry, runinfo
 
 CONTRACT_PATH = ROOT / "shared-tests" / "CONTRACT.md"
 DIFFERENTIAL_MODULE = "test_differential"
@@ -120,15 +120,13 @@ class WorkerInfo:
     versions: dict[str, str]
 
 
+REPORTED_PACKAGES = {"workers-runtime-sdk": "workers SDK", "starlette": "starlette"}
+
+
 def python_packages(folder: Path) -> dict[str, str]:
-    """Versions of the SDK and Starlette installed in a worker's python_modules/ (their .dist-info folders)."""
-    wanted = {"workers_runtime_sdk": "workers SDK", "starlette": "starlette"}
-    found = {}
-    for info in sorted((folder / "python_modules").glob("*.dist-info")):
-        name, _, version = info.name.removesuffix(".dist-info").partition("-")
-        if name.lower().replace("-", "_") in wanted:
-            found[wanted[name.lower().replace("-", "_")]] = version
-    return found
+    """Versions of the SDK and Starlette installed in a worker's python_modules/."""
+    installed = pymodules.installed_versions(folder)
+    return {label: installed[name] for name, label in REPORTED_PACKAGES.items() if name in installed}
 
 
 def tool_versions() -> dict[str, str | None]:

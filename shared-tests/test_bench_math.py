@@ -90,11 +90,6 @@ def test_vmrss_in_bytes_and_zero_when_absent() -> None:
     assert bench.parse_vmrss_bytes("Name:\tkthreadd\nThreads:\t1\n") == 0
 
 
-def test_dist_info_name_gives_package_and_version() -> None:
-    assert bench.parse_dist_info_name("starlette-1.10.0.dist-info") == ("starlette", "1.10.0")
-    assert bench.parse_dist_info_name("workers_runtime_sdk-1.9.5.dist-info") == ("workers-runtime-sdk", "1.9.5")
-
-
 def test_machine_facts_from_proc_text() -> None:
     assert bench.parse_meminfo_total("MemTotal:       24684032 kB\nMemFree: 1 kB\n") == 24684032 * 1024
     assert bench.parse_meminfo_total("") == 0

@@ -38,3 +38,8 @@ def test_a_package_without_a_pure_python_wheel_is_named(tmp_path: Path) -> None:
 def test_a_missing_pyproject_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(pymodules.PyprojectError, match="pyproject.toml not found"):
         pymodules.sync_python_modules(tmp_path)
+
+
+def test_dist_info_name_gives_package_and_version() -> None:
+    assert pymodules.parse_dist_info_name("starlette-1.10.0.dist-info") == ("starlette", "1.10.0")
+    assert pymodules.parse_dist_info_name("workers_runtime_sdk-1.9.5.dist-info") == ("workers-runtime-sdk", "1.9.5")
