@@ -21,6 +21,12 @@ def install(session: nox.Session, *extras: str) -> None:
     session.install("-e", f".[{','.join(extras)}]" if extras else ".")
 
 
+def harness(session: nox.Session, *module_and_args: str) -> None:
+    """Run one of the harness's commands (`python -m ...`), passing the session's arguments on."""
+    install(session)
+    session.run("python", "-m", *module_and_args, *session.posargs)
+
+
 def pytest(session: nox.Session, *args: str) -> None:
     install(session, "test")
     session.run("python", "-m", "pytest", *args, *session.posargs)
@@ -70,22 +76,19 @@ for _worker in WORKERS:
 @nox.session
 def dev(session: nox.Session) -> None:
     """Start all workers on their default ports with persistent state until Ctrl-C."""
-    install(session)
-    session.run("python", "-m", "parity", "dev", *session.posargs)
+    harness(session, "parity", "dev")
 
 
 @nox.session
 def doctor(session: nox.Session) -> None:
     """Tell, per worker, which runtimes are usable here and why not."""
-    install(session)
-    session.run("python", "-m", "parity", "doctor", *session.posargs)
+    harness(session, "parity", "doctor")
 
 
 @nox.session
 def demo(session: nox.Session) -> None:
     """Walk through the seed's story on every worker side by side; transcript in reports/demo.md."""
-    install(session)
-    session.run("python", "-m", "parity.demo", *session.posargs)
+    harness(session, "parity.demo")
 
 
 @nox.session
@@ -103,8 +106,7 @@ def browser(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Start-up, latency, throughput and memory of every worker and runtime; tables in reports/bench.*."""
-    install(session)
-    session.run("python", "-m", "parity.bench", *session.posargs)
+    harness(session, "parity.bench")
 
 
 @nox.session
