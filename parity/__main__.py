@@ -16,7 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("doctor", help="which runtimes are usable here, per worker, and why not")
     dev = commands.add_parser("dev", help="run workers on their default ports with persistent state until Ctrl-C")
     dev.add_argument("--worker", action="append", choices=registry.worker_ids(), help="only this worker (repeatable)")
-    dev.add_argument("--python-runtime", choices=runtimes.RUNTIME_CHOICES, default=None)
+    dev.add_argument("--python-runtime", choices=[c for c in runtimes.RUNTIME_CHOICES if c != runtimes.ALL])
     modules = commands.add_parser("python-modules", help="fill a Python worker's python_modules/ from PyPI")
     modules.add_argument("worker", choices=[w.id for w in registry.WORKERS if w.is_python])
     node = commands.add_parser("npm-run", help="run a script of the root package.json with our Node")
@@ -52,6 +52,7 @@ def run_dev(worker_ids: list[str], python_runtime: str | None) -> int:
             state_dir=w.default_state,
             log_path=w.folder / ".wrangler" / "dev.log",
             runtime=runtimes.requested_runtime(python_runtime),
+            watch=True,
         )
         for w in map(registry.get, worker_ids)
     ]

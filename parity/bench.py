@@ -29,7 +29,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from parity import ROOT, fleet, pymodules, registry, runtimes, toolchain
-from parity.devserver import DevServer, DevServerError, free_port
+from parity.devserver import DevServer, DevServerError
+from parity.ports import free_port
 from parity.registry import Worker
 
 CLIENT_COUNTS = (1, 8)
@@ -40,10 +41,11 @@ WARMUP_REQUESTS_PER_CLIENT = 10
 MEMORY_SAMPLE_SECONDS = 0.1
 READY_POLL_SECONDS = 0.1  # DevServer's readiness poll: start-up figures can be up to this much late
 BASELINE_WORKER = "js"
-PYODIDE_NODE = "pyodide-node"
+PYODIDE_WORKERD = registry.Runtime.PYODIDE_WORKERD
 WARM_SNAPSHOT = "warm snapshot"
 NO_SNAPSHOT = "no snapshot"
-READY_TARGET_SECONDS = 1.0
+STARTUP_TARGET_VS_JS = 1.3  # warm start of a Python worker at most this many times js-worker's (medians)
+THROUGHPUT_TARGET_VS_JS = 0.8  # Python GET /hello throughput at least this share of js-worker's
 PYTHON_PACKAGES_OF_NOTE = ("workers-runtime-sdk", "starlette", "python-multipart")
 FORM_BODY = urlencode({"name": "Ada Lovelace", "message": "Benchmarks & <notes>"}).encode()
 DASH = "–"
@@ -56,7 +58,7 @@ DASH = "–"
 
 @dataclass(frozen=True)
 class Subject:
-    """One worker in one runtime; for pyodide-node also whether it starts from a warm snapshot or none."""
+    """One worker in one runtime; for pyodide-workerd also whether it starts from a warm snapshot or none."""
 
     worker_id: str
     runtime: str
@@ -73,12 +75,12 @@ class Subject:
 
     @property
     def serving_label(self) -> str:
-        """The label without the start variant: the load runs always start pyodide-node from its warm snapshot."""
+        """The label without the start variant: the load runs always start pyodide-workerd from its warm snapshot."""
         return f"{self.worker.name} · {self.runtime}"
 
     def snapshot_dir(self, snapshot_root: Path) -> Path | None:
-        """Where this subject's pyodide-node keeps its snapshot; None when it runs without one (or in workerd)."""
-        if self.runtime != PYODIDE_NODE or self.variant == NO_SNAPSHOT:
+        """Where this subject's pyodide-workerd keeps its snapshot; None when it runs without one (or in workerd)."""
+        if self.runtime != PYODIDE_WORKERD or self.variant == NO_SNAPSHOT:
             return None
         return snapshot_root / self.worker_id
 
@@ -395,15 +397,15 @@ def usable_runtimes(workers: list[Worker]) -> tuple[list[Subject], dict[str, str
 
 
 def startup_subjects(serving: list[Subject]) -> list[Subject]:
-    """One round's order: every worker as it normally starts, then the pyodide-node workers with no snapshot."""
-    normal = [replace(s, variant=WARM_SNAPSHOT) if s.runtime == PYODIDE_NODE else s for s in serving]
-    cold = [replace(s, variant=NO_SNAPSHOT) for s in serving if s.runtime == PYODIDE_NODE]
+    """One round's order: every worker as it normally starts, then the pyodide-workerd workers with no snapshot."""
+    normal = [replace(s, variant=WARM_SNAPSHOT) if s.runtime == PYODIDE_WORKERD else s for s in serving]
+    cold = [replace(s, variant=NO_SNAPSHOT) for s in serving if s.runtime == PYODIDE_WORKERD]
     return normal + cold
 
 
 def serving_subjects(serving: list[Subject]) -> list[Subject]:
-    """The subjects of the load phase: pyodide-node starts from its warm snapshot as it normally would."""
-    return [replace(s, variant=WARM_SNAPSHOT) if s.runtime == PYODIDE_NODE else s for s in serving]
+    """The subjects of the load phase: pyodide-workerd starts from its warm snapshot as it normally would."""
+    return [replace(s, variant=WARM_SNAPSHOT) if s.runtime == PYODIDE_WORKERD else s for s in serving]
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -730,39 +732,54 @@ def with_memory_ratios(results: list[MemoryResult]) -> list[MemoryResult]:
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Targets from issue 5 (read off the table, never timed tests)
+# Targets (read off the table, never timed tests): ratios to js-worker measured in the same run
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def check_targets(startup: list[StartupResult], load: list[LoadResult]) -> list[TargetCheck]:
-    return [*ready_targets(startup), *hello_throughput_targets(load)]
+def check_targets(
+    startup: list[StartupResult], load: list[LoadResult], memory: list[MemoryResult] = ()
+) -> list[TargetCheck]:
+    return [*ready_targets(startup), *hello_throughput_targets(load), *memory_targets(memory)]
 
 
 def ready_targets(startup: list[StartupResult]) -> list[TargetCheck]:
-    target = f"offline Python runtime ready < {READY_TARGET_SECONDS:.1f} s from a warm snapshot (median)"
+    target = f"warm start (median) <= {STARTUP_TARGET_VS_JS}x js-worker's"
     return [
         TargetCheck(
             target,
             r.subject,
-            format_seconds(r.summary.median),
-            None if r.summary.median is None else r.summary.median < READY_TARGET_SECONDS,
+            f"{format_seconds(r.summary.median)} = {format_ratio(r.median_vs_js)} js",
+            None if r.median_vs_js is None else r.median_vs_js <= STARTUP_TARGET_VS_JS,
         )
         for r in startup
-        if r.runtime == PYODIDE_NODE and r.variant == WARM_SNAPSHOT
+        if r.runtime == PYODIDE_WORKERD and r.variant == WARM_SNAPSHOT
     ]
 
 
 def hello_throughput_targets(load: list[LoadResult]) -> list[TargetCheck]:
-    target = "Python GET /hello throughput >= js-worker under wrangler dev"
+    target = f"Python GET /hello throughput >= {THROUGHPUT_TARGET_VS_JS}x js-worker's"
     return [
         TargetCheck(
             f"{target} ({r.clients} client{'s' if r.clients > 1 else ''})",
             r.subject,
             f"{format_rate(r.requests_per_second)} = {format_ratio(r.throughput_vs_js)} js",
-            None if r.throughput_vs_js is None else r.throughput_vs_js >= 1.0,
+            None if r.throughput_vs_js is None else r.throughput_vs_js >= THROUGHPUT_TARGET_VS_JS,
         )
         for r in load
         if r.endpoint == "GET /hello" and r.worker != baseline_name()
+    ]
+
+
+def memory_targets(memory: list[MemoryResult]) -> list[TargetCheck]:
+    return [
+        TargetCheck(
+            "peak RSS of the dev server <= js-worker's",
+            r.subject,
+            f"{format_bytes(r.peak_rss_bytes)} = {format_ratio(r.peak_vs_js)} js",
+            None if r.peak_vs_js is None else r.peak_vs_js <= 1.0,
+        )
+        for r in memory
+        if r.worker != baseline_name()
     ]
 
 
@@ -926,12 +943,12 @@ def notes(settings: dict[str, object]) -> list[str]:
         "so machine noise hits all alike. Ratios (×js) divide each figure by js-worker's: for latency and memory "
         "above 1 is worse, for req/s below 1 is worse.",
         f"Start-up: {settings['starts']} timed starts per subject after one untimed first start (which migrates the "
-        f"state and, for pyodide-node with a warm snapshot, builds the snapshot in a fresh snapshot folder). "
+        f"state and, for pyodide-workerd with a warm snapshot, builds the snapshot in a fresh snapshot folder). "
         f"Readiness is polled every {READY_POLL_SECONDS:.1f} s by the harness' DevServer, so a figure can be up to "
-        f"that much late (pyodide-node listens at once and holds requests until ready, so its figures are exact). "
-        "`no snapshot` passes `--no-snapshot` to pyodide-node; a warm start that had to rebuild its snapshot (the "
+        f"that much late (pyodide-workerd listens at once and holds requests until ready, so its figures are exact). "
+        "`no snapshot` passes `--no-snapshot` to pyodide-workerd; a warm start that had to rebuild its snapshot (the "
         "runtime or python_modules changed meanwhile) is listed as failed, not counted. The load runs start "
-        "pyodide-node from the warm snapshot.",
+        "pyodide-workerd from the warm snapshot.",
         f"Load: each scenario runs until {settings['requests']} requests or {settings['seconds']} s, whichever comes "
         f"first (column `ended by`), after {WARMUP_REQUESTS_PER_CLIENT} untimed warm-up requests per client. Clients "
         f"are Python threads, one keep-alive http.client connection each, in the same process as the harness; on a "
@@ -1011,6 +1028,7 @@ def build_report(
 ) -> Report:
     startup = with_startup_ratios(startup)
     load = with_load_ratios(phase.load)
+    memory = with_memory_ratios(phase.memory)
     return Report(
         created,
         settings,
@@ -1020,8 +1038,8 @@ def build_report(
         {**skipped, **phase.skipped},
         startup,
         load,
-        with_memory_ratios(phase.memory),
-        check_targets(startup, load),
+        memory,
+        check_targets(startup, load, memory),
         notes(settings),
     )
 

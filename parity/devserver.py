@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -14,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from parity import runtimes, toolchain
+from parity.ports import port_is_free
 from parity.registry import Worker
 
 READY_PATH = "/hello"
@@ -30,22 +30,6 @@ class PortInUse(DevServerError):
 
 class StartFailed(DevServerError):
     pass
-
-
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def apply_migrations(worker: Worker, state_dir: Path, log_path: Path) -> None:
@@ -105,7 +89,8 @@ class DevServer:
     process: subprocess.Popen | None = field(default=None, repr=False)
     startup_seconds: float | None = None
     choice: runtimes.Choice | None = None
-    extra_args: tuple[str, ...] = ()  # appended to the runtime's command line (e.g. pyodide-node's --no-snapshot)
+    extra_args: tuple[str, ...] = ()  # appended to the runtime's command line (e.g. pyodide-workerd's --no-snapshot)
+    watch: bool = False  # reload the worker when its files change (wrangler dev always does)
 
     @property
     def base_url(self) -> str:
@@ -137,7 +122,7 @@ class DevServer:
         launch = runtimes.launch(
             self.worker, self.choice.runtime, port=self.port, host=self.host, state_dir=self.state_dir
         )
-        argv = [*launch.argv, *self.extra_args]
+        argv = [*launch.argv, *self.extra_args, *(runtimes.watch_flags(self.choice.runtime) if self.watch else ())]
         self._log_line(f"$ {' '.join(argv)}")
         self._spawned_at = time.monotonic()
         with self.log_path.open("ab") as log:

@@ -8,7 +8,7 @@ import json
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from parity import ROOT, registry
@@ -130,11 +130,16 @@ class ExpectedDifference:
     reason: str
     runtime: str | None = None  # only when the worker runs on this runtime
 
-    def applies(self, runtimes: dict[str, str | None]) -> bool:
-        return self.worker in runtimes and self.runtime in (None, runtimes[self.worker])
+    def for_targets(self, targets: dict[str, tuple[str, str | None]]) -> list[ExpectedDifference]:
+        """This difference for each compared target (keyed by label) that is this worker on a matching runtime."""
+        return [
+            replace(self, worker=label)
+            for label, (name, runtime) in targets.items()
+            if name == self.worker and self.runtime in (None, runtime)
+        ]
 
 
-RUNTIMES = ("workerd", "pyodide-node")
+RUNTIMES = tuple(registry.Runtime)
 
 
 def load_expected(path: Path = EXPECTED_PATH) -> list[ExpectedDifference]:
@@ -221,12 +226,16 @@ def judge(
     case_id: str,
     views: dict[str, dict[str, object]],
     expected: list[ExpectedDifference],
-    runtimes: dict[str, str | None] | None = None,
+    targets: dict[str, tuple[str, str | None]] | None = None,
 ) -> Judgement:
     """Compare the views field by field. A declared worker must differ from the workers without a declaration
-    (the reference answer), who must agree; declarations are only checked when such a reference worker takes part."""
-    runtimes = runtimes if runtimes is not None else dict.fromkeys(views)
-    declared = [e for e in expected if e.case == case_id and e.applies(runtimes)]
+    (the reference answer), who must agree; declarations are only checked when such a reference worker takes part.
+
+    Views are keyed by target label (a worker name, or name@runtime when one worker runs in several runtimes);
+    `targets` maps each label to its worker name and runtime (None: an external worker).
+    """
+    targets = targets if targets is not None else {label: (label, None) for label in views}
+    declared = [t for e in expected if e.case == case_id for t in e.for_targets(targets)]
     divergences = {divergence.field: divergence for divergence in compare(views)}
     judgement = Judgement([], [], [])
     for field in FIELDS:

@@ -10,18 +10,24 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from parity import toolchain
-from parity.devserver import DevServer, free_port
+from parity.devserver import DevServer
+from parity.ports import free_port
 from parity.registry import Worker
 
 
 def start_parallel(servers: list[DevServer]) -> dict[str, Exception]:
     """Start every server at once (start-up is mostly waiting); return the failures by worker id."""
+    outcomes = start_each(servers)
+    return {server.worker.id: error for server, error in zip(servers, outcomes, strict=True) if error is not None}
+
+
+def start_each(servers: list[DevServer]) -> list[Exception | None]:
+    """Start every server at once; the error of each, in order (None where it started)."""
     if not servers:
-        return {}
+        return []
     toolchain.ensure_node_modules()
     with ThreadPoolExecutor(max_workers=len(servers)) as pool:
-        outcomes = pool.map(_start_or_error, servers)
-        return {server.worker.id: error for server, error in zip(servers, outcomes, strict=True) if error is not None}
+        return list(pool.map(_start_or_error, servers))
 
 
 def _start_or_error(server: DevServer) -> Exception | None:
@@ -70,14 +76,16 @@ def _stop_signals_ignored() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def fresh_servers(workers: list[Worker], workdir: Path, runtime: str = "auto") -> list[DevServer]:
+def fresh_servers(
+    workers: list[Worker], workdir: Path, runtime: str = "auto", name: str | None = None
+) -> list[DevServer]:
     """One server per worker on a free port, with its own fresh state folder and log file under workdir."""
     return [
         DevServer(
             worker,
             port=free_port(),
-            state_dir=workdir / f"{worker.id}-state",
-            log_path=workdir / f"{worker.id}.log",
+            state_dir=workdir / f"{name or worker.id}-state",
+            log_path=workdir / f"{name or worker.id}.log",
             runtime=runtime,
         )
         for worker in workers

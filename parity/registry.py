@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from parity import ROOT
+
+
+class Runtime(StrEnum):
+    """What executes a worker."""
+
+    WORKERD = "workerd"  # Cloudflare's runtime under `wrangler dev`, Python with its own Pyodide bundle
+    PYODIDE_WORKERD = "pyodide-workerd"  # our host: npm Pyodide as a module worker inside the same workerd
 
 
 @dataclass(frozen=True)
@@ -21,9 +29,9 @@ class Worker:
         return self.language == "python"
 
     @property
-    def runtimes(self) -> tuple[str, ...]:
+    def runtimes(self) -> tuple[Runtime, ...]:
         """Runtimes that can execute this worker, preferred first."""
-        return ("workerd", "pyodide-node") if self.is_python else ("workerd",)
+        return (Runtime.WORKERD, Runtime.PYODIDE_WORKERD) if self.is_python else (Runtime.WORKERD,)
 
     @property
     def default_state(self) -> Path:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from parity import ROOT, pymodules, registry, runinfo
+from parity import ROOT, pymodules, registry, runinfo, runtimes
 
 CONTRACT_PATH = ROOT / "shared-tests" / "CONTRACT.md"
 DIFFERENTIAL_MODULE = "test_differential"
@@ -138,18 +138,12 @@ def tool_versions() -> dict[str, str | None]:
         return {"toolchain": f"unavailable ({error})"}
 
 
-def runtime_versions(runtime: str | None, tools: dict[str, str | None]) -> dict[str, str]:
-    """The versions that matter for what executed the worker."""
-    names = {"workerd": ("wrangler", "workerd"), "pyodide-node": ("pyodide", "node")}.get(runtime or "", ())
-    return {name: tools[name] for name in names if tools.get(name)}
-
-
 def worker_infos(runs: list[runinfo.WorkerRun], tools: dict[str, str | None]) -> list[WorkerInfo]:
     infos = []
     for run in runs:
-        versions = runtime_versions(run.runtime, tools)
+        versions = runtimes.versions(run.runtime, tools)
         try:
-            spec = registry.get(run.id)
+            spec = registry.get(run.name)
             if spec.is_python:
                 versions.update(python_packages(spec.folder))
         except KeyError:

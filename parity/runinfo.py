@@ -9,10 +9,10 @@ from pathlib import Path
 
 @dataclass
 class WorkerRun:
-    id: str
+    id: str  # the worker's id, or worker@runtime when a run covers several runtimes
     name: str
     base_url: str | None
-    runtime: str | None  # workerd | pyodide-node | None for an external --base-url worker
+    runtime: str | None  # a registry.Runtime, or None for an external --base-url worker
     runtime_reason: str
     startup_seconds: float | None
     error: str | None = None

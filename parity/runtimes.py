@@ -1,4 +1,4 @@
-"""What executes each worker: workerd (through wrangler) or pyodide-node (our offline Python runtime)."""
+"""What executes each worker: workerd through `wrangler dev`, or pyodide-workerd (our offline host for Python)."""
 
 from __future__ import annotations
 
@@ -12,19 +12,21 @@ from functools import cache
 from pathlib import Path
 
 from parity import ROOT, toolchain
-from parity.registry import WORKERS, Worker
+from parity.ports import free_port
+from parity.registry import WORKERS, Runtime, Worker
 
-RUNTIME_CHOICES = ("auto", "workerd", "pyodide-node")
-RUNTIME_ENV = "PARITY_PYTHON_RUNTIME"  # auto | workerd | pyodide-node
+AUTO, ALL = "auto", "all"
+RUNTIME_CHOICES = (AUTO, ALL, *Runtime)
+RUNTIME_ENV = "PARITY_PYTHON_RUNTIME"  # one of RUNTIME_CHOICES
 BUNDLE_DIR_ENV = "PARITY_PYODIDE_BUNDLE_DIR"  # folder holding workerd's Pyodide bundle file
 BUNDLE_HOST = "pyodide-capnp-bin.edgeworker.net"
-PYODIDE_NODE = ROOT / "pyodide-node" / "serve.mjs"
+PYODIDE_WORKERD = ROOT / "pyodide-workerd" / "serve.mjs"
 WORKERD_WRAPPER = ROOT / "parity" / "workerd-with-bundle.sh"
 
 
 @dataclass(frozen=True)
 class Choice:
-    runtime: str
+    runtime: Runtime
     reason: str
 
 
@@ -42,23 +44,31 @@ class Launch:
 
 
 def requested_runtime(explicit: str | None = None) -> str:
-    requested = explicit or os.environ.get(RUNTIME_ENV) or "auto"
+    requested = explicit or os.environ.get(RUNTIME_ENV) or AUTO
     if requested not in RUNTIME_CHOICES:
         raise ValueError(f"unknown Python runtime {requested!r}; choose one of {', '.join(RUNTIME_CHOICES)}")
     return requested
 
 
 def select(worker: Worker, requested: str | None = None) -> Choice:
-    """Resolve `auto`: workerd when it can start this worker here, else pyodide-node."""
+    """Resolve `auto`: workerd when it can start this worker here, else pyodide-workerd."""
+    return select_all(worker, requested)[0]
+
+
+def select_all(worker: Worker, requested: str | None = None) -> list[Choice]:
+    """The runtimes to run this worker in: one, or with `all` every usable one (at least the preferred)."""
     requested = requested_runtime(requested)
     if not worker.is_python:
-        return Choice("workerd", "JavaScript workers always run in workerd")
-    if requested != "auto":
-        return Choice(requested, f"forced by {RUNTIME_ENV} / --python-runtime")
+        return [Choice(Runtime.WORKERD, "JavaScript workers always run in workerd")]
+    if requested == ALL:
+        usable = [r for r in worker.runtimes if availability(worker, r).usable]
+        return [Choice(r, "all: every usable runtime") for r in usable] or select_all(worker, AUTO)
+    if requested != AUTO:
+        return [Choice(Runtime(requested), f"forced by {RUNTIME_ENV} / --python-runtime")]
     workerd = workerd_python_availability()
     if workerd.usable:
-        return Choice("workerd", f"auto: {workerd.reason}")
-    return Choice("pyodide-node", f"auto: workerd unusable ({workerd.reason})")
+        return [Choice(Runtime.WORKERD, f"auto: {workerd.reason}")]
+    return [Choice(Runtime.PYODIDE_WORKERD, f"auto: workerd's own Python unusable ({workerd.reason})")]
 
 
 def bundle_dir() -> Path | None:
@@ -96,25 +106,25 @@ def _resolves(host: str, timeout: float = 3.0) -> bool:
         pool.shutdown(wait=False)
 
 
-def pyodide_node_availability() -> Availability:
+def pyodide_workerd_availability() -> Availability:
     try:
         toolchain.node_binary()
     except toolchain.ToolMissing as missing:
         return Availability(False, str(missing))
-    if not PYODIDE_NODE.exists():
-        return Availability(False, f"{PYODIDE_NODE} is missing")
+    if not PYODIDE_WORKERD.exists():
+        return Availability(False, f"{PYODIDE_WORKERD} is missing")
     return Availability(
         True,
-        f"Pyodide {toolchain.package_version('pyodide') or '(installed on first run)'} "
-        "under Node; python_modules/ filled from PyPI (pure-Python wheels)",
+        f"Pyodide {toolchain.package_version('pyodide') or '(installed on first run)'} as a module worker in "
+        f"workerd {toolchain.package_version('workerd') or ''}; python_modules/ filled from PyPI".replace("  ", " "),
     )
 
 
 def availability(worker: Worker, runtime: str) -> Availability:
-    if runtime == "pyodide-node":
+    if runtime == Runtime.PYODIDE_WORKERD:
         if not worker.is_python:
-            return Availability(False, "pyodide-node runs Python workers only")
-        return pyodide_node_availability()
+            return Availability(False, "pyodide-workerd runs Python workers only")
+        return pyodide_workerd_availability()
     if worker.is_python:
         return workerd_python_availability()
     try:
@@ -134,19 +144,17 @@ def prepare(worker: Worker, runtime: str) -> None:
 
 
 def launch(worker: Worker, runtime: str, *, port: int, host: str, state_dir: Path) -> Launch:
-    if runtime == "pyodide-node":
-        return _pyodide_node_launch(worker, port, host, state_dir)
+    if runtime == Runtime.PYODIDE_WORKERD:
+        return _pyodide_workerd_launch(worker, port, host, state_dir)
     return _wrangler_dev_launch(worker, port, host, state_dir)
 
 
-def _pyodide_node_launch(worker: Worker, port: int, host: str, state_dir: Path) -> Launch:
-    argv = [str(toolchain.node_binary()), str(PYODIDE_NODE), "--worker-dir", str(worker.folder)]
+def _pyodide_workerd_launch(worker: Worker, port: int, host: str, state_dir: Path) -> Launch:
+    argv = [str(toolchain.node_binary()), str(PYODIDE_WORKERD), "--worker-dir", str(worker.folder)]
     return Launch([*argv, *_serve_flags(port, host, state_dir)], ROOT, toolchain.node_env())
 
 
 def _wrangler_dev_launch(worker: Worker, port: int, host: str, state_dir: Path) -> Launch:
-    from parity.devserver import free_port
-
     argv = [*toolchain.wrangler_command(), "dev", *_serve_flags(port, host, state_dir)]
     argv += ["--inspector-port", str(free_port()), "--show-interactive-dev-session=false"]
     return Launch(argv, worker.folder, toolchain.node_env(_workerd_bundle_env(worker)))
@@ -155,6 +163,11 @@ def _wrangler_dev_launch(worker: Worker, port: int, host: str, state_dir: Path) 
 def _serve_flags(port: int, host: str, state_dir: Path) -> list[str]:
     """The flags both runtimes share, spelled as `wrangler dev` spells them."""
     return ["--port", str(port), "--ip", host, "--persist-to", str(state_dir)]
+
+
+def watch_flags(runtime: str) -> tuple[str, ...]:
+    """What makes a runtime reload the worker when its files change (`wrangler dev` always does)."""
+    return ("--watch",) if runtime == Runtime.PYODIDE_WORKERD else ()
 
 
 def _workerd_bundle_env(worker: Worker) -> dict[str, str]:
@@ -177,6 +190,15 @@ def real_workerd() -> Path:
     return found[0]
 
 
+def versions(runtime: str | None, tools: dict[str, str | None]) -> dict[str, str]:
+    """The versions that matter for what executed a worker, from toolchain.versions()."""
+    names = {
+        Runtime.WORKERD: ("wrangler", "workerd"),
+        Runtime.PYODIDE_WORKERD: ("pyodide", "workerd", "miniflare"),
+    }.get(runtime or "", ())
+    return {name: tools[name] for name in names if tools.get(name)}
+
+
 def doctor_rows() -> list[tuple[str, str, Availability]]:
     return [(worker.id, runtime, availability(worker, runtime)) for worker in WORKERS for runtime in worker.runtimes]
 
@@ -184,11 +206,13 @@ def doctor_rows() -> list[tuple[str, str, Availability]]:
 def doctor(out=sys.stdout) -> int:
     """Print, per worker, which runtimes are usable here and why not; exit 1 if a worker has none."""
     rows = doctor_rows()
+    versions_here = toolchain.versions()
     for worker_id, runtime, found in rows:
         mark = "yes" if found.usable else "no "
-        print(f"{worker_id:<11} {runtime:<13} {mark}  {found.reason}", file=out)
+        print(f"{worker_id:<11} {runtime:<16} {mark}  {found.reason}", file=out)
     for worker in WORKERS:
         choice = select(worker)
-        print(f"{worker.id}: auto selects {choice.runtime} ({choice.reason})", file=out)
+        named = ", ".join(f"{name} {version}" for name, version in versions(choice.runtime, versions_here).items())
+        print(f"{worker.id}: auto selects {choice.runtime} ({choice.reason}){f'; {named}' if named else ''}", file=out)
     usable_per_worker = {worker_id for worker_id, _, found in rows if found.usable}
     return 0 if usable_per_worker == {worker.id for worker in WORKERS} else 1

@@ -110,6 +110,7 @@ def versions() -> dict[str, str | None]:
         "wrangler": package_version("wrangler"),
         "workerd": package_version("workerd"),
         "pyodide": package_version("pyodide"),
+        "miniflare": package_version("miniflare"),
     }
 
 

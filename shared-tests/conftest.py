@@ -47,11 +47,27 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SELECTION] = Selection.from_options(config)
 
 
+@dataclass(frozen=True)
+class Target:
+    """One worker in one runtime: what a test runs against. Its id is the worker's, or worker@runtime when the
+    run covers the worker in several runtimes (--python-runtime all)."""
+
+    worker: registry.Worker
+    choice: runtimes.Choice | None  # None for an external --base-url worker
+    id: str
+
+    @property
+    def label(self) -> str:
+        """The worker's name, qualified like the id: how the differential tests name this target."""
+        return self.worker.name + self.id.removeprefix(self.worker.id)
+
+
 @dataclass
 class Selection:
     workers: list[registry.Worker]
     base_urls: dict[str, str]
     python_runtime: str
+    targets: list[Target] = field(default_factory=list)
 
     @classmethod
     def from_options(cls, config: pytest.Config) -> Selection:
@@ -62,7 +78,17 @@ class Selection:
             python_runtime = runtimes.requested_runtime(config.getoption("--python-runtime"))
         except (KeyError, ValueError) as error:
             raise pytest.UsageError(str(error.args[0])) from None
-        return cls(workers, base_urls, python_runtime)
+        selection = cls(workers, base_urls, python_runtime)
+        selection.targets = [target for worker in workers for target in selection._targets_of(worker)]
+        return selection
+
+    def _targets_of(self, worker: registry.Worker) -> list[Target]:
+        if worker.id in self.base_urls:
+            return [Target(worker, None, worker.id)]
+        choices = runtimes.select_all(worker, self.python_runtime)
+        if len(choices) == 1:
+            return [Target(worker, choices[0], worker.id)]
+        return [Target(worker, choice, f"{worker.id}@{choice.runtime}") for choice in choices]
 
 
 def _parse_base_url(value: str) -> tuple[str, str]:
@@ -81,33 +107,32 @@ SELECTION = pytest.StashKey[Selection]()
 def pytest_report_header(config: pytest.Config) -> list[str]:
     selection = config.stash[SELECTION]
     lines = []
-    for worker in selection.workers:
-        where = selection.base_urls.get(worker.id)
-        if where is None:
-            choice = runtimes.select(worker, selection.python_runtime)
-            where = f"dev server on fresh state, runtime {choice.runtime} ({choice.reason})"
-        lines.append(f"worker {worker.id}: {where}")
+    for target in selection.targets:
+        where = selection.base_urls.get(target.id)
+        if target.choice is not None:
+            where = f"dev server on fresh state, runtime {target.choice.runtime} ({target.choice.reason})"
+        lines.append(f"worker {target.id}: {where}")
     return lines
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "worker" in metafunc.fixturenames:
-        selected = metafunc.config.stash[SELECTION].workers
-        metafunc.parametrize(
-            "worker", [w.id for w in selected], ids=[w.id for w in selected], indirect=True, scope="session"
-        )
+        ids = [target.id for target in metafunc.config.stash[SELECTION].targets]
+        metafunc.parametrize("worker", ids, ids=ids, indirect=True, scope="session")
 
 
 @dataclass
 class WorkerUnderTest:
     """What a test sees of one worker: where it answers and, when we started it, its dev server."""
 
-    spec: registry.Worker
+    target: Target
     base_url: str
     server: DevServer | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    id = property(lambda self: self.spec.id)
+    spec = property(lambda self: self.target.worker)
+    id = property(lambda self: self.target.id)
+    label = property(lambda self: self.target.label)
     name = property(lambda self: self.spec.name)
     language = property(lambda self: self.spec.language)
 
@@ -130,19 +155,20 @@ class Fleet:
     """The selected workers: external --base-url ones, and dev servers started in parallel on fresh state."""
 
     def __init__(self, selection: Selection, workdir: Path):
-        local = [w for w in selection.workers if w.id not in selection.base_urls]
-        self.servers = fleet.fresh_servers(local, workdir, selection.python_runtime)
-        self.failures = fleet.start_parallel(self.servers)
+        local = {target.id: target for target in selection.targets if target.choice is not None}
+        self.servers = {target_id: _fresh_server(target, workdir) for target_id, target in local.items()}
+        outcomes = fleet.start_each(list(self.servers.values()))
+        self.failures = {target_id: error for target_id, error in zip(self.servers, outcomes, strict=True) if error}
         self.members = {
-            w.id: WorkerUnderTest(w, selection.base_urls[w.id])
-            for w in selection.workers
-            if w.id in selection.base_urls
+            target.id: WorkerUnderTest(target, selection.base_urls[target.id])
+            for target in selection.targets
+            if target.choice is None
         }
         self.members.update(
             {
-                s.worker.id: WorkerUnderTest(s.worker, s.base_url, s)
-                for s in self.servers
-                if s.worker.id not in self.failures
+                target_id: WorkerUnderTest(local[target_id], server.base_url, server)
+                for target_id, server in self.servers.items()
+                if target_id not in self.failures
             }
         )
 
@@ -152,11 +178,13 @@ class Fleet:
         return self.members[worker_id]
 
     def stop(self) -> None:
-        fleet.stop_all(self.servers)
+        fleet.stop_all(list(self.servers.values()))
 
     def runs(self) -> list[runinfo.WorkerRun]:
         records = [_external_run(member) for member in self.members.values() if member.server is None]
-        records += [_server_run(server, self.failures.get(server.worker.id)) for server in self.servers]
+        records += [
+            _server_run(target_id, server, self.failures.get(target_id)) for target_id, server in self.servers.items()
+        ]
         for record in records:
             record.requests = client.REQUESTS_SENT[record.base_url] if record.base_url else 0
         return records
@@ -166,10 +194,17 @@ def _external_run(member: WorkerUnderTest) -> runinfo.WorkerRun:
     return runinfo.WorkerRun(member.id, member.name, member.base_url, None, "external --base-url", None)
 
 
-def _server_run(server: DevServer, failure: Exception | None) -> runinfo.WorkerRun:
+def _fresh_server(target: Target, workdir: Path) -> DevServer:
+    """A dev server for one target on a free port, with its own fresh state folder and log file."""
+    server = fleet.fresh_servers([target.worker], workdir, target.choice.runtime, name=target.id.replace("@", "-"))[0]
+    server.choice = target.choice
+    return server
+
+
+def _server_run(target_id: str, server: DevServer, failure: Exception | None) -> runinfo.WorkerRun:
     choice = server.choice
     return runinfo.WorkerRun(
-        server.worker.id,
+        target_id,
         server.worker.name,
         server.base_url,
         choice.runtime if choice else None,

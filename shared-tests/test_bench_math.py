@@ -98,7 +98,7 @@ def test_machine_facts_from_proc_text() -> None:
 
 
 def test_a_start_up_round_alternates_workers_then_adds_the_no_snapshot_starts() -> None:
-    serving = [Subject("js", "workerd"), Subject("py", "pyodide-node"), Subject("py-minimal", "pyodide-node")]
+    serving = [Subject("js", "workerd"), Subject("py", "pyodide-workerd"), Subject("py-minimal", "pyodide-workerd")]
     assert [(s.worker_id, s.variant) for s in bench.startup_subjects(serving)] == [
         ("js", ""),
         ("py", bench.WARM_SNAPSHOT),
@@ -110,8 +110,8 @@ def test_a_start_up_round_alternates_workers_then_adds_the_no_snapshot_starts() 
 
 def test_runtime_flags_choose_the_snapshot(tmp_path) -> None:
     assert bench.runtime_flags(Subject("js", "workerd"), tmp_path) == ()
-    assert bench.runtime_flags(Subject("py", "pyodide-node", bench.NO_SNAPSHOT), tmp_path) == ("--no-snapshot",)
-    warm = bench.runtime_flags(Subject("py", "pyodide-node", bench.WARM_SNAPSHOT), tmp_path)
+    assert bench.runtime_flags(Subject("py", "pyodide-workerd", bench.NO_SNAPSHOT), tmp_path) == ("--no-snapshot",)
+    warm = bench.runtime_flags(Subject("py", "pyodide-workerd", bench.WARM_SNAPSHOT), tmp_path)
     assert warm == ("--snapshot-dir", str(tmp_path / "py"))
 
 
@@ -126,8 +126,8 @@ def test_load_ratios_compare_with_js_at_the_same_endpoint_and_clients() -> None:
         [
             load("js-worker", "workerd", 1, 0.002, 500.0),
             load("js-worker", "workerd", 8, 0.010, 800.0),
-            load("py-worker", "pyodide-node", 1, 0.004, 250.0),
-            load("py-worker", "pyodide-node", 8, 0.010, 1000.0),
+            load("py-worker", "pyodide-workerd", 1, 0.004, 250.0),
+            load("py-worker", "pyodide-workerd", 8, 0.010, 1000.0),
         ]
     )
     one, eight = results[2], results[3]
@@ -137,7 +137,7 @@ def test_load_ratios_compare_with_js_at_the_same_endpoint_and_clients() -> None:
 
 
 def test_without_js_there_are_no_ratios() -> None:
-    results = bench.with_load_ratios([load("py-worker", "pyodide-node", 1, 0.004, 250.0)])
+    results = bench.with_load_ratios([load("py-worker", "pyodide-workerd", 1, 0.004, 250.0)])
     assert results[0].throughput_vs_js is None
 
 
@@ -153,24 +153,33 @@ def startup(worker: str, runtime: str, variant: str, median: float) -> StartupRe
     )
 
 
-def test_targets_read_the_warm_snapshot_median_and_hello_throughput() -> None:
+def test_targets_are_ratios_to_js_worker_in_the_same_run() -> None:
     starts = bench.with_startup_ratios(
         [
             startup("js-worker", "workerd", "", 2.0),
-            startup("py-worker", "pyodide-node", bench.WARM_SNAPSHOT, 0.8),
-            startup("py-worker", "pyodide-node", bench.NO_SNAPSHOT, 4.0),
+            startup("py-worker", "pyodide-workerd", bench.WARM_SNAPSHOT, 2.6),
+            startup("py-worker-minimal", "pyodide-workerd", bench.WARM_SNAPSHOT, 2.7),
+            startup("py-worker", "pyodide-workerd", bench.NO_SNAPSHOT, 8.0),
         ]
     )
-    assert [s.median_vs_js for s in starts] == [1.0, 0.4, 2.0]
+    assert [s.median_vs_js for s in starts] == [1.0, 1.3, 1.35, 4.0]
     loads = bench.with_load_ratios(
-        [load("js-worker", "workerd", 1, 0.002, 500.0), load("py-worker", "pyodide-node", 1, 0.004, 250.0)]
+        [load("js-worker", "workerd", 1, 0.002, 500.0), load("py-worker", "pyodide-workerd", 1, 0.004, 400.0)]
     )
-    checks = bench.check_targets(starts, loads)
-    assert [(c.subject, c.met) for c in checks] == [
-        ("py-worker · pyodide-node", True),
-        ("py-worker · pyodide-node", False),
+    memory = bench.with_memory_ratios(
+        [
+            bench.MemoryResult("js-worker · workerd", "js-worker", "workerd", 1000, 3, 10),
+            bench.MemoryResult("py-worker · pyodide-workerd", "py-worker", "pyodide-workerd", 1001, 2, 10),
+        ]
+    )
+    checks = bench.check_targets(starts, loads, memory)
+    assert [(c.subject.split(" · ")[0], c.met) for c in checks] == [
+        ("py-worker", True),  # 1.3x js: at the bound
+        ("py-worker-minimal", False),
+        ("py-worker", True),  # 0.8x js throughput: at the bound
+        ("py-worker", False),  # one byte more than js
     ]
-    assert "0.50×" in checks[1].measured
+    assert "0.80×" in checks[2].measured
 
 
 def test_a_rebuilt_snapshot_is_seen_as_a_new_file(tmp_path) -> None:
@@ -182,6 +191,6 @@ def test_a_rebuilt_snapshot_is_seen_as_a_new_file(tmp_path) -> None:
 
 
 def test_load_rows_name_the_worker_and_runtime_without_the_start_variant() -> None:
-    subject = Subject("py", "pyodide-node", bench.WARM_SNAPSHOT)
-    assert subject.label == "py-worker · pyodide-node (warm snapshot)"
-    assert subject.serving_label == "py-worker · pyodide-node"
+    subject = Subject("py", "pyodide-workerd", bench.WARM_SNAPSHOT)
+    assert subject.label == "py-worker · pyodide-workerd (warm snapshot)"
+    assert subject.serving_label == "py-worker · pyodide-workerd"

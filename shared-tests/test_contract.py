@@ -163,8 +163,8 @@ def test_status_runtime_names_what_runs_the_worker(worker):
     reported = json.loads(client.get(worker.base_url, "/status").body)["runtime"]
     if runtime == "workerd":
         assert reported == "Cloudflare-Workers"
-    else:
-        assert reported.startswith(f"{runtime}/")
+    else:  # workerd's own user agent, naming the host that runs Python in it
+        assert reported.startswith(f"Cloudflare-Workers ({runtime}; Pyodide ")
 
 
 @pytest.mark.contract("C9")

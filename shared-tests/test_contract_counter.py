@@ -15,7 +15,8 @@ import expected
 import pytest
 
 from parity import client, registry
-from parity.devserver import DevServer, free_port
+from parity.devserver import DevServer
+from parity.ports import free_port
 
 CONCURRENT_VISITS = 50
 MIGRATION = "migrations/0001_create_page_views.sql"

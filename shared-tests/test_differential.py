@@ -24,14 +24,14 @@ EXPECTED = divergence.load_expected()
 @pytest.fixture(scope="session")
 def compared_workers(request: pytest.FixtureRequest, selection) -> list:
     """The selected workers, started; differential testing needs at least two of them."""
-    if len(selection.workers) < 2:
-        only = ", ".join(worker.id for worker in selection.workers)
+    if len(selection.targets) < 2:
+        only = ", ".join(target.id for target in selection.targets)
         pytest.skip(
             f"differential testing compares workers, and only {only} is selected "
             "(select two or more with --worker/--base-url, or none for all)"
         )
     fleet = request.getfixturevalue("workers_fleet")
-    return [fleet.get(worker.id) for worker in selection.workers]
+    return [fleet.get(target.id) for target in selection.targets]
 
 
 def set_property(node: pytest.Item, name: str, value: str) -> None:
@@ -46,8 +46,8 @@ def record(node: pytest.Item, workers: list, judgement: divergence.Judgement, de
         set_property(node, "contract", " ".join(contract_rules(node)))
     set_property(node, "workers", " ".join(worker.id for worker in workers))
     for worker in workers:
-        set_property(node, f"outcome:{worker.id}", judgement.outcome_of(worker.name))
-        reasons = judgement.reasons_of(worker.name)
+        set_property(node, f"outcome:{worker.id}", judgement.outcome_of(worker.label))
+        reasons = judgement.reasons_of(worker.label)
         if reasons:
             set_property(node, f"reason:{worker.id}", " ".join(reasons))
     if judgement.unexpected or judgement.expected or judgement.not_observed:
@@ -55,16 +55,16 @@ def record(node: pytest.Item, workers: list, judgement: divergence.Judgement, de
 
 
 def send_to_all(workers: list, send) -> dict[str, Reply]:
-    """The same request to every worker at once (each answers on its own server); replies keyed by worker name."""
+    """The same request to every worker at once (each answers on its own server); replies keyed by target label."""
     with ThreadPoolExecutor(max_workers=len(workers)) as pool:
         replies = pool.map(lambda worker: send(worker.base_url), workers)
-        return {worker.name: reply for worker, reply in zip(workers, replies, strict=True)}
+        return {worker.label: reply for worker, reply in zip(workers, replies, strict=True)}
 
 
 def compare_replies(workers: list, replies: dict[str, Reply], case_id: str, compare: str = "bytes"):
-    views = {name: divergence.comparable(reply, compare) for name, reply in replies.items()}
-    runtimes = {worker.name: worker.runtime for worker in workers}  # None for an external --base-url worker
-    return divergence.judge(case_id, views, EXPECTED, runtimes)
+    views = {label: divergence.comparable(reply, compare) for label, reply in replies.items()}
+    targets = {worker.label: (worker.name, worker.runtime) for worker in workers}  # runtime None: --base-url
+    return divergence.judge(case_id, views, EXPECTED, targets)
 
 
 def case_param(case: corpus.Case):
@@ -217,11 +217,28 @@ def test_a_declared_difference_is_expected_and_strict() -> None:
 
 def test_a_declaration_for_another_runtime_does_not_apply() -> None:
     views = {"js-worker": view(), "py-worker-minimal": view(400)}
-    declared = [expect("py-worker-minimal", runtime="pyodide-node")]
-    on_workerd = divergence.judge("case", views, declared, {"js-worker": "workerd", "py-worker-minimal": "workerd"})
+    declared = [expect("py-worker-minimal", runtime="pyodide-workerd")]
+    js = ("js-worker", "workerd")
+    on_workerd = divergence.judge(
+        "case", views, declared, {"js-worker": js, "py-worker-minimal": ("py-worker-minimal", "workerd")}
+    )
     assert on_workerd.failed and not on_workerd.not_observed
-    offline = divergence.judge("case", views, declared, {"js-worker": "workerd", "py-worker-minimal": "pyodide-node"})
-    assert not offline.failed
+    hosted = ("py-worker-minimal", "pyodide-workerd")
+    assert not divergence.judge("case", views, declared, {"js-worker": js, "py-worker-minimal": hosted}).failed
+
+
+def test_one_worker_in_two_runtimes_is_compared_per_runtime() -> None:
+    views = {"js-worker": view(), "py-worker@workerd": view(), "py-worker@pyodide-workerd": view(400)}
+    targets = {
+        "js-worker": ("js-worker", "workerd"),
+        "py-worker@workerd": ("py-worker", "workerd"),
+        "py-worker@pyodide-workerd": ("py-worker", "pyodide-workerd"),
+    }
+    undeclared = divergence.judge("case", views, [], targets)
+    assert [undeclared.outcome_of(label) for label in views] == ["pass", "pass", "fail"]
+    declared = divergence.judge("case", views, [expect("py-worker", runtime="pyodide-workerd")], targets)
+    assert not declared.failed
+    assert [declared.outcome_of(label) for label in views] == ["pass", "pass", "xfail"]
 
 
 def test_only_the_difference_c14_allows_is_masked() -> None:

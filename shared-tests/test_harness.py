@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from parity import registry
-from parity.devserver import DevServer, PortInUse, StartFailed, free_port, group_alive
+from parity.devserver import DevServer, PortInUse, StartFailed, group_alive
+from parity.ports import free_port
 from parity.registry import Worker
 
 JS = registry.get("js")

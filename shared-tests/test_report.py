@@ -98,7 +98,7 @@ def run_info(*ids: str, error: str | None = None) -> list[dict]:
             "id": worker_id,
             "name": names[worker_id],
             "base_url": f"http://127.0.0.1:{9000 + n}",
-            "runtime": "workerd" if worker_id == "js" else "pyodide-node",
+            "runtime": "workerd" if worker_id == "js" else "pyodide-workerd",
             "runtime_reason": "test",
             "startup_seconds": 1.5 + n,
             "error": error if n == len(ids) - 1 else None,
@@ -167,9 +167,9 @@ def test_worker_table_has_runtime_start_up_and_requests(tmp_path: Path, monkeypa
         "",
     ]
     assert md_row(markdown, "py")[2:7] == [
-        "pyodide-node",
+        "pyodide-workerd",
         "test",
-        "pyodide 314.0, node v24, workers SDK 1.9.5",
+        "pyodide 314.0, workerd 1.2, workers SDK 1.9.5",
         "2.50 s",
         "20",
     ]

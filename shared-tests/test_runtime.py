@@ -1,10 +1,12 @@
-"""The runtimes behind the Python workers: pyodide-node's behaviour, shared state, and the workerd bundle wrapper."""
+"""The runtimes behind the Python workers: pyodide-workerd's behaviour, shared state, and the workerd bundle wrapper."""
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
 import signal
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from parity import client, registry, runtimes
-from parity.devserver import DevServer, StartFailed, free_port, group_alive, log_tail
-from parity.registry import Worker
+from parity.devserver import DevServer, StartFailed, group_alive, log_tail
+from parity.ports import free_port
+from parity.registry import Runtime, Worker
 
 PROBE_CONFIG = """{
   // JSONC, as wrangler reads it: comments and trailing commas.
@@ -28,6 +31,10 @@ PROBE_CONFIG = """{
 """
 PROBE_ENTRY = """
 import asyncio
+import os
+import random
+import secrets
+
 from workers import Response, WorkerEntrypoint
 
 
@@ -38,6 +45,8 @@ class Default(WorkerEntrypoint):
             await asyncio.sleep(3)
         if path == "boom":
             raise ZeroDivisionError("probe exploded on purpose")
+        if path == "random":
+            return Response(f"{random.random()} {secrets.token_hex(8)} {os.urandom(8).hex()}")
         return Response(f"{path} VERSION", headers={"content-type": "text/plain; charset=utf-8"})
 """
 
@@ -65,7 +74,7 @@ def offline_server(worker: Worker, tmp_path: Path, state: Path | None = None) ->
         port=free_port(),
         state_dir=state or tmp_path / "state",
         log_path=tmp_path / f"{worker.id}-{time.monotonic_ns()}.log",
-        runtime="pyodide-node",
+        runtime=Runtime.PYODIDE_WORKERD,
     )
 
 
@@ -97,13 +106,22 @@ def test_a_python_exception_is_a_500_with_the_traceback_in_the_log(probe: DevSer
     reply = client.get(probe.base_url, "/boom")
     assert (reply.status, reply.body) == (500, b"Internal Server Error")
     assert b"ZeroDivisionError" not in reply.body
-    log = probe.log_path.read_text()
+    log = wait_for_log(probe, "ZeroDivisionError: probe exploded on purpose")  # workerd's log arrives after the reply
     assert "Traceback (most recent call last)" in log
     assert "ZeroDivisionError: probe exploded on purpose" in log
 
 
+def wait_for_log(server: DevServer, text: str, timeout: float = 10.0) -> str:
+    deadline = time.monotonic() + timeout
+    while text not in (log := server.log_path.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return log
+
+
 def test_ready_line_names_the_port_and_the_runtime(probe: DevServer) -> None:
-    assert re.search(rf"Ready on http://127\.0\.0\.1:{probe.port} \(pyodide-node", probe.log_path.read_text())
+    assert re.search(
+        rf"Ready on http://127\.0\.0\.1:{probe.port} \(pyodide-workerd, Pyodide 314", probe.log_path.read_text()
+    )
 
 
 def test_sigterm_stops_every_process(tmp_path: Path) -> None:
@@ -113,7 +131,102 @@ def test_sigterm_stops_every_process(tmp_path: Path) -> None:
     deadline = time.monotonic() + 10
     while group_alive(server.process.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not group_alive(server.process.pid), "a child of pyodide-node outlived it"
+    assert not group_alive(server.process.pid), "a child of pyodide-workerd (its workerd) outlived it"
+
+
+def test_random_values_are_fresh_on_every_start(tmp_path: Path) -> None:
+    """random, secrets and os.urandom must not repeat what the snapshot froze (nor the previous start)."""
+    worker = probe_worker(tmp_path / "worker")
+    draws = []
+    for _ in range(2):
+        with offline_server(worker, tmp_path) as server:
+            draws.append(client.get(server.base_url, "/random").text.split())
+    assert snapshot_events_of(tmp_path) == ["created", "loaded"]
+    for first, second in zip(*draws, strict=True):
+        assert first != second, f"a random value repeated across starts: {draws}"
+
+
+def snapshot_events_of(folder: Path) -> list[str]:
+    return [
+        event for log in sorted(folder.glob("probe-*.log")) for event in re.findall(r"snapshot: (\w+)", log.read_text())
+    ]
+
+
+def test_editing_a_python_file_reloads_the_worker(tmp_path: Path) -> None:
+    worker = probe_worker(tmp_path / "worker")
+    server = offline_server(worker, tmp_path)
+    server.extra_args = runtimes.watch_flags(Runtime.PYODIDE_WORKERD)
+    with server:
+        assert client.get(server.base_url, "/hello").body == b"hello v1"
+        probe_worker(worker.folder, version="v2")
+        deadline = time.monotonic() + 30
+        while answer_during_reload(server.base_url) != b"hello v2":
+            assert time.monotonic() < deadline, f"no reload within 30 s\n{log_tail(server.log_path)}"
+            time.sleep(0.2)
+        assert "reloaded: entry.py changed" in server.log_path.read_text()
+
+
+def answer_during_reload(base_url: str) -> bytes | None:
+    """The body of /hello, or None while workerd restarts with the new code (its port is closed meanwhile)."""
+    try:
+        return client.get(base_url, "/hello").body
+    except ConnectionError:
+        return None
+
+
+def test_ctrl_c_stops_every_process(tmp_path: Path) -> None:
+    server = offline_server(probe_worker(tmp_path / "worker"), tmp_path).start()
+    os.kill(server.process.pid, signal.SIGINT)
+    assert server.process.wait(timeout=20) == 0
+    deadline = time.monotonic() + 10
+    while group_alive(server.process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not group_alive(server.process.pid), "a child of pyodide-workerd (its workerd) outlived it"
+
+
+def test_the_runtime_exits_when_its_parent_dies(tmp_path: Path) -> None:
+    """Started by hand from a shell that then dies, the runtime and its workerd go too."""
+    worker = probe_worker(tmp_path / "worker")
+    server = offline_server(worker, tmp_path)
+    runtimes.prepare(worker, Runtime.PYODIDE_WORKERD)
+    launch = runtimes.launch(
+        worker, Runtime.PYODIDE_WORKERD, port=server.port, host="127.0.0.1", state_dir=tmp_path / "s"
+    )
+    log = tmp_path / "orphan.log"
+    shell = subprocess.Popen(
+        ["sh", "-c", f'{shlex.join(launch.argv)} >"{log}" 2>&1 & echo $!; wait'],
+        cwd=launch.cwd,
+        env=launch.env,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    runtime_pid = int(shell.stdout.readline())
+    deadline = time.monotonic() + 120
+    while not log.exists() or "Ready on" not in log.read_text():
+        assert time.monotonic() < deadline, f"not ready within 120 s: {log}"
+        time.sleep(0.2)
+    workerd_pids = child_pids(runtime_pid)
+    assert workerd_pids, "pyodide-workerd started no workerd"
+    shell.kill()
+    shell.wait()
+    deadline = time.monotonic() + 10
+    while any(pid_alive(pid) for pid in [runtime_pid, *workerd_pids]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(pid_alive(pid) for pid in [runtime_pid, *workerd_pids]), log.read_text()
+
+
+def child_pids(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in children.read_text().split()] if children.exists() else []
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
 
 
 def snapshot_events(server: DevServer) -> list[str]:
@@ -145,17 +258,18 @@ def test_snapshot_is_rebuilt_when_the_entry_module_imports_change(tmp_path: Path
         assert snapshot_events(second) == ["created"]
 
 
-def test_counter_state_is_shared_between_wrangler_dev_and_pyodide_node(tmp_path: Path) -> None:
+def test_counter_state_is_shared_between_wrangler_dev_and_pyodide_workerd(tmp_path: Path) -> None:
     state = tmp_path / "shared-state"
-    js, minimal = registry.get("js"), registry.get("py-minimal")
+    js, minimal, starlette = registry.get("js"), registry.get("py-minimal"), registry.get("py")
     seen = []
-    for worker, runtime in ((js, "workerd"), (minimal, "pyodide-node"), (js, "workerd")):
+    hosted = Runtime.PYODIDE_WORKERD
+    for worker, runtime in ((js, Runtime.WORKERD), (minimal, hosted), (js, Runtime.WORKERD), (starlette, hosted)):
         server = DevServer(
             worker, port=free_port(), state_dir=state, log_path=tmp_path / f"{worker.id}.log", runtime=runtime
         )
         with server:
             seen.append(client.get(server.base_url, "/counter").body)
-    assert [re.search(rb'id="count">(\d+)<', body)[1] for body in seen] == [b"1", b"2", b"3"]
+    assert [re.search(rb'id="count">(\d+)<', body)[1] for body in seen] == [b"1", b"2", b"3", b"4"]
 
 
 def test_bundle_wrapper_reaches_workerd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

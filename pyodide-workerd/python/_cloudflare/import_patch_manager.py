@@ -33,7 +33,7 @@ register_before_first_request = _registrar(_before_first_request)
 
 
 def block_calls(module, allowlist=()):
-    """workerd blocks these calls until the first request; pyodide-node has no such window."""
+    """workerd blocks these calls until the first request; pyodide-workerd boots during it: no such window."""
 
 
 def run_startup_hooks(restored_from_snapshot):

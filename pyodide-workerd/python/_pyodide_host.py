@@ -1,6 +1,6 @@
-"""Python side of pyodide-node: prepares the interpreter and dispatches requests to the worker.
+"""Python side of pyodide-workerd: prepares the interpreter and dispatches requests to the worker.
 
-python.mjs imports this module into Pyodide and calls these functions.
+host/host.mjs imports this module into Pyodide and calls these functions.
 """
 
 import importlib
