@@ -66,13 +66,14 @@ class Case:
 
     def describe(self) -> str:
         """A one-line summary of the request, for failure messages."""
+        path = self.path if len(self.path) <= 120 else f"{self.path[:100]}… ({len(self.path)} characters)"
         content_type = _header(self.headers, "content-type")
         kind = f", content-type {content_type!r}" if content_type is not None else ""
         if self.pieces is None and self.body is None:
-            return f"{self.method} {self.path} (no body{kind})"
+            return f"{self.method} {path} (no body{kind})"
         size = sum(map(len, self.pieces)) if self.pieces is not None else len(self.body)
         framing = " chunked" if self.pieces is not None or self.chunked else ""
-        return f"{self.method} {self.path} ({size}-byte{framing} body{kind})"
+        return f"{self.method} {path} ({size}-byte{framing} body{kind})"
 
 
 def load(path: Path = CORPUS_PATH) -> list[Case]:
@@ -100,7 +101,7 @@ def build_case(entry: dict) -> Case:
     if len(sources) > 1:
         raise CorpusError(f"case {case_id}: give the body one way only, not {sources}")
     body, default_type = _body(entry, sources[0] if sources else None)
-    headers = dict(entry.get("headers", {}))
+    headers = {name: expand(value) for name, value in entry.get("headers", {}).items()}
     if default_type and _header(headers, "content-type") is None:
         headers["content-type"] = default_type
     pieces = tuple(piece.encode() for piece in entry["chunks"]) if "chunks" in entry else None
@@ -108,7 +109,7 @@ def build_case(entry: dict) -> Case:
         case_id,
         rules,
         entry.get("method", "GET"),
-        entry.get("path", "/"),
+        expand(entry.get("path", "/")),
         headers,
         body,
         chunked=entry.get("chunked", False),
