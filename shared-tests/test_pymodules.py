@@ -38,6 +38,7 @@ def test_installs_exactly_the_locked_wheels_once(tmp_path: Path, capsys) -> None
     lock_text = pylock.write_lock(folder).read_text()
     assert re.search(r'name = "sniffio"\nversion = "[^"]+"', lock_text)
     assert re.search(r'hashes = \{ sha256 = "[0-9a-f]{64}" \}', lock_text)
+    assert all(wheel.url.startswith("https://") for wheel in pylock.load_lock(folder).wheels), "a URL anyone can use"
     modules = pymodules.sync_python_modules(folder)
     assert (modules / "workers" / "__init__.py").exists()
     assert (modules / "sniffio" / "__init__.py").exists()
