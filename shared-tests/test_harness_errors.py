@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from parity import ROOT, registry, state, toolchain
-from parity.devserver import DevServer, free_port
+from parity.devserver import DevServer
+from parity.ports import free_port
 
 JS = registry.get("js")
 GARBAGE = b"not a database " * 1024
