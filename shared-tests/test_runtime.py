@@ -126,9 +126,10 @@ def test_ready_line_names_the_port_and_the_runtime(probe: DevServer) -> None:
     )
 
 
-def test_sigterm_stops_every_process(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
+def test_a_stop_signal_stops_every_process(tmp_path: Path, signum: signal.Signals) -> None:
     server = offline_server(probe_worker(tmp_path / "worker"), tmp_path).start()
-    os.kill(server.process.pid, signal.SIGTERM)
+    os.kill(server.process.pid, signum)
     assert server.process.wait(timeout=20) == 0
     deadline = time.monotonic() + 10
     while group_alive(server.process.pid) and time.monotonic() < deadline:
@@ -174,16 +175,6 @@ def answer_during_reload(base_url: str) -> bytes | None:
         return client.get(base_url, "/hello").body
     except ConnectionError:
         return None
-
-
-def test_ctrl_c_stops_every_process(tmp_path: Path) -> None:
-    server = offline_server(probe_worker(tmp_path / "worker"), tmp_path).start()
-    os.kill(server.process.pid, signal.SIGINT)
-    assert server.process.wait(timeout=20) == 0
-    deadline = time.monotonic() + 10
-    while group_alive(server.process.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not group_alive(server.process.pid), "a child of pyodide-workerd (its workerd) outlived it"
 
 
 def test_the_runtime_exits_when_its_parent_dies(tmp_path: Path) -> None:
