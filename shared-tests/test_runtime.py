@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -194,6 +195,14 @@ def test_the_runtime_exits_when_its_parent_dies(tmp_path: Path) -> None:
         text=True,
         start_new_session=True,
     )
+    try:
+        assert_runtime_follows_its_parent(shell, log)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(shell.pid, signal.SIGKILL)  # a failed assertion must not leave the shell behind
+
+
+def assert_runtime_follows_its_parent(shell: subprocess.Popen, log: Path) -> None:
     runtime_pid = int(shell.stdout.readline())
     deadline = time.monotonic() + 120
     while not log.exists() or "Ready on" not in log.read_text():
