@@ -569,7 +569,7 @@ def plans(max_requests: int, seconds: float) -> list[LoadPlan]:
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Memory: RSS of each dev server's whole process group, sampled in the background
+# Memory: RSS of each dev server's whole process group (its guard left out), sampled in the background
 # ---------------------------------------------------------------------------------------------------------------------
 
 
@@ -581,7 +581,7 @@ def rss_by_process_group(groups: set[int]) -> dict[int, tuple[int, int]]:
             continue
         try:
             group = parse_process_group(Path(entry.path, "stat").read_text())
-            if group in usage:
+            if group in usage and int(entry.name) != group:  # the group's leader is the harness's guard
                 rss = parse_vmrss_bytes(Path(entry.path, "status").read_text())
                 total, count = usage[group]
                 usage[group] = (total + rss, count + 1)

@@ -33,10 +33,16 @@ def _start_or_error(server: DevServer) -> Exception | None:
 
 
 def stop_all(servers: list[DevServer]) -> None:
-    """Stop every server; a second Ctrl-C or SIGTERM meanwhile must not leave half of them running."""
+    """Stop every server, all at once; a second Ctrl-C or SIGTERM meanwhile must not leave half of them running.
+
+    Every guard is asked first: should this process be killed while it waits (nox kills its command soon after
+    Ctrl-C), the guards finish the job.
+    """
     with _stop_signals_ignored():
         for server in servers:
-            server.stop()
+            server.request_stop()
+        for server in servers:
+            server.wait_stopped()
 
 
 @contextlib.contextmanager
