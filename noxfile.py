@@ -80,6 +80,12 @@ def dev(session: nox.Session) -> None:
 
 
 @nox.session
+def stop(session: nox.Session) -> None:
+    """Stop every dev server of this checkout that an earlier run left behind (and nothing else)."""
+    harness(session, "parity", "stop")
+
+
+@nox.session
 def doctor(session: nox.Session) -> None:
     """Tell, per worker, which runtimes are usable here and why not."""
     harness(session, "parity", "doctor")

@@ -1,4 +1,4 @@
-"""Command line: `python -m parity doctor | dev | python-modules WORKER | npm-run SCRIPT`."""
+"""Command line: `python -m parity doctor | dev | stop | python-modules WORKER | npm-run SCRIPT`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 import threading
 
-from parity import fleet, registry, runtimes, toolchain
+from parity import fleet, liveservers, registry, runtimes, toolchain
 from parity.devserver import DevServer
 
 
@@ -17,11 +17,14 @@ def main(argv: list[str] | None = None) -> int:
     dev = commands.add_parser("dev", help="run workers on their default ports with persistent state until Ctrl-C")
     dev.add_argument("--worker", action="append", choices=registry.worker_ids(), help="only this worker (repeatable)")
     dev.add_argument("--python-runtime", choices=runtimes.RUNTIME_CHOICES, default=None)
+    commands.add_parser("stop", help="stop every dev server of this checkout that a run left behind")
     modules = commands.add_parser("python-modules", help="fill a Python worker's python_modules/ from PyPI")
     modules.add_argument("worker", choices=[w.id for w in registry.WORKERS if w.is_python])
     node = commands.add_parser("npm-run", help="run a script of the root package.json with our Node")
     node.add_argument("script")
     args = parser.parse_args(argv)
+    if args.command == "stop":
+        return liveservers.stop_recorded()
     if args.command == "npm-run":
         return toolchain.npm_run(args.script)
     if args.command == "doctor":

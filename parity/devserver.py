@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from parity import guard, runtimes, toolchain
+from parity import guard, liveservers, runtimes, toolchain
 from parity.registry import Worker
 
 READY_PATH = "/hello"
@@ -74,10 +74,12 @@ def apply_migrations(worker: Worker, state_dir: Path, log_path: Path) -> None:
         raise StartFailed(f"{worker.name}: applying D1 migrations failed\n{log_tail(log_path)}")
 
 
-def spawn_guarded(argv: list[str], *, cwd: Path, env: dict[str, str], log: IO[bytes] | int | None) -> subprocess.Popen:
+def spawn_guarded(
+    argv: list[str], *, cwd: Path, env: dict[str, str], log: IO[bytes] | int | None, record: Path | None = None
+) -> subprocess.Popen:
     """Start argv under a guard; its stdin is the guard's lifeline, held open by this process alone."""
     return subprocess.Popen(
-        guard.command(argv, STOP_GRACE),
+        guard.command(argv, STOP_GRACE, str(record) if record else None),
         cwd=cwd,
         env=env,
         stdin=subprocess.PIPE,
@@ -126,6 +128,7 @@ class DevServer:
     startup_seconds: float | None = None
     choice: runtimes.Choice | None = None
     extra_args: tuple[str, ...] = ()  # appended to the runtime's command line (e.g. pyodide-node's --no-snapshot)
+    record_path: Path | None = field(default=None, repr=False)  # our entry in liveservers.RUN_DIR while running
 
     @property
     def base_url(self) -> str:
@@ -134,8 +137,8 @@ class DevServer:
     def start(self, timeout: float = 180.0, migrate: bool = True) -> DevServer:
         if not port_is_free(self.port, self.host):
             raise PortInUse(
-                f"{self.worker.name}: port {self.port} is already in use on {self.host}; "
-                "stop whatever is listening there or choose another port"
+                f"{self.worker.name}: port {self.port} is already in use on {self.host} "
+                + liveservers.who_holds(self.port)
             )
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -159,9 +162,19 @@ class DevServer:
         )
         argv = [*launch.argv, *self.extra_args]
         self._log_line(f"$ {' '.join(argv)}")
+        self.record_path = liveservers.new_record_path(self.worker.id, self.port)
         self._spawned_at = time.monotonic()
         with self.log_path.open("ab") as log:
-            self.process = spawn_guarded(argv, cwd=launch.cwd, env=launch.env, log=log)
+            self.process = spawn_guarded(argv, cwd=launch.cwd, env=launch.env, log=log, record=self.record_path)
+        self._record(argv)
+
+    def _record(self, argv: list[str]) -> None:
+        """So that `stop` and a later port-in-use error can find this server if this process dies."""
+        found = liveservers.record_for(
+            self.process.pid, worker=self.worker.name, port=self.port, command=argv, log=self.log_path
+        )
+        if found is not None:
+            liveservers.write(found, self.record_path)
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -212,6 +225,8 @@ class DevServer:
         if not _wait_group_gone(group, grace=3.0):
             _signal_group(group, signal.SIGKILL)
             _wait_group_gone(group, grace=5.0)
+        if self.record_path is not None:
+            self.record_path.unlink(missing_ok=True)
 
     def restart(self, timeout: float = 180.0) -> DevServer:
         """Stop and start again on the same port and state."""
