@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-import threading
 
-from parity import fleet, liveservers, registry, runtimes, toolchain
+from parity import fleet, liveservers, parentwatch, registry, runtimes, toolchain
 from parity.devserver import DevServer
 
 
@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     node = commands.add_parser("npm-run", help="run a script of the root package.json with our Node")
     node.add_argument("script")
     args = parser.parse_args(argv)
+    parentwatch.exit_with_parent()
     if args.command == "stop":
         return liveservers.stop_recorded()
     if args.command == "npm-run":
@@ -65,13 +66,22 @@ def run_dev(worker_ids: list[str], python_runtime: str | None) -> int:
             if len(failures) == len(servers):
                 return 1
             print("Press Ctrl-C to stop.", flush=True)
-            threading.Event().wait()
+            fleet.wait_while_any_runs(servers)
+            say("every dev server has ended (see the logs above)")
+            return 1
     except KeyboardInterrupt:
         pass
     finally:
-        print("stopping ...", flush=True)
+        say("stopping ...")
         fleet.stop_all(servers)
+        say("stopped")
     return 0
+
+
+def say(text: str) -> None:
+    """Print, unless the terminal is gone (closed window: EIO), which must not keep us from stopping."""
+    with contextlib.suppress(OSError):
+        print(text, flush=True)
 
 
 if __name__ == "__main__":

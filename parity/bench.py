@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from parity import ROOT, fleet, pymodules, registry, runtimes, toolchain
+from parity import ROOT, fleet, parentwatch, pymodules, registry, runtimes, toolchain
 from parity.devserver import DevServer, DevServerError, free_port
 from parity.registry import Worker
 
@@ -1043,6 +1043,7 @@ def had_failures(report: Report) -> bool:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    parentwatch.exit_with_parent()
     workdir = Path(tempfile.mkdtemp(prefix="parity-bench-"))
     try:
         with fleet.interrupt_on_signals():

@@ -1,4 +1,7 @@
-"""Servers never outlive what started them, however it ends; a port held by a stale server is explained and freed."""
+"""Servers never outlive what started them, however it ends; a port held by a stale server is explained and freed.
+
+The end-to-end tests drive `./noxw -s dev` in a pseudo-terminal, as a person does, on the default ports.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pexpect
 import psutil
 import pytest
 
@@ -17,6 +21,9 @@ from parity import ROOT, guard, liveservers, registry
 from parity.devserver import DevServer, PortInUse, free_port, port_is_free, spawn_guarded
 
 JS = registry.get("js")
+LEFTOVER_SECONDS = 5.0  # "gone within a few seconds"
+DEV_START_SECONDS = 300  # a fresh checkout creates the nox venv and python_modules first
+READY = "Press Ctrl-C to stop."
 
 # ---------------------------------------------------------------------------------------------------------------------
 # What a test sees of processes: by pid and create time, so that a reused pid is never mistaken for the old one
@@ -37,6 +44,30 @@ def is_live(process: psutil.Process) -> bool:
         return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def running_now() -> set[tuple[int, float]]:
+    return {(p.pid, p.info["create_time"]) for p in psutil.process_iter(["create_time"])}
+
+
+def new_processes_of_this_checkout(before: set[tuple[int, float]]) -> list[str]:
+    """Live processes started since `before` whose command line or working folder is inside this checkout."""
+    found = []
+    for process in psutil.process_iter(["create_time", "cmdline", "cwd", "status"]):
+        info = process.info
+        if (process.pid, info["create_time"]) in before or info["status"] == psutil.STATUS_ZOMBIE:
+            continue
+        command = " ".join(info["cmdline"] or [])
+        if f"{ROOT}/" in command or Path(info["cwd"] or "/").is_relative_to(ROOT):
+            found.append(f"{process.pid} {command}")
+    return found
+
+
+def assert_nothing_left(before: set[tuple[int, float]], *ports: int) -> None:
+    wait_until(lambda: not new_processes_of_this_checkout(before), LEFTOVER_SECONDS)
+    assert new_processes_of_this_checkout(before) == [], f"still running after {LEFTOVER_SECONDS} s"
+    for port in ports:
+        assert port_is_free(port), f"port {port} is still taken {liveservers.who_holds(port)}"
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -197,3 +228,137 @@ def test_port_held_by_an_earlier_run_says_how_to_stop_it(tmp_path: Path, monkeyp
     assert liveservers.stop_recorded(say=lambda _: None) == 0
     assert process.wait(timeout=5) is not None
     assert port_is_free(port)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# End to end: `./noxw -s dev` in a terminal, and pytest's own dev servers
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def terminal() -> None:
+    try:
+        for fd in os.openpty():
+            os.close(fd)
+    except OSError as error:
+        pytest.skip(f"no pseudo-terminal here: {error}")
+
+
+def default_port_free(worker: registry.Worker) -> None:
+    if not port_is_free(worker.port):
+        pytest.skip(f"{worker.name}'s default port {worker.port} is taken {liveservers.who_holds(worker.port)}")
+
+
+def outside_env() -> dict[str, str]:
+    """The environment of a terminal: none of this test session's nox settings."""
+    ours = ("VIRTUAL_ENV", "NOX_CURRENT_SESSION", "PARITY_EXIT_WITH_PARENT")
+    env = {name: value for name, value in os.environ.items() if name not in ours}
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if not p.startswith(f"{ROOT}/.nox/"))
+    return env
+
+
+PROMPT = "parity-test$ "
+
+
+class Terminal:
+    """An interactive bash in a pseudo-terminal: nox runs as its foreground job, as when a person types the command.
+
+    (Run nox itself as the terminal's session leader, and its death would hang up the terminal, which a shell
+    prevents: kill -9 of nox then tells the harness nothing.)
+    """
+
+    def __init__(self) -> None:
+        self.shell = pexpect.spawn(
+            "bash",
+            ["--norc", "--noprofile", "-i"],
+            cwd=ROOT,
+            env={**outside_env(), "PS1": PROMPT},
+            encoding="utf-8",
+            codec_errors="replace",
+            timeout=DEV_START_SECONDS,
+        )
+        self.shell.expect_exact(PROMPT)
+
+    def start_dev(self, worker: registry.Worker) -> psutil.Process:
+        """Type `./noxw -s dev -- --worker ID`, wait for its ready line; the nox process."""
+        self.shell.sendline(f"./noxw -s dev -- --worker {worker.id}")
+        self.shell.expect_exact(READY)
+        assert "already in use" not in self.shell.before
+        (nox,) = psutil.Process(self.shell.pid).children()
+        return nox
+
+    def close(self) -> None:
+        self.shell.close(force=True)
+
+
+def ctrl_c(terminal: Terminal, nox: psutil.Process) -> None:
+    terminal.shell.sendintr()
+    terminal.shell.expect_exact(PROMPT, timeout=30)
+
+
+def kill_9(terminal: Terminal, nox: psutil.Process) -> None:
+    nox.kill()
+
+
+def close_terminal(terminal: Terminal, nox: psutil.Process) -> None:
+    terminal.shell.ptyproc.fileobj.close()  # what closing the window does: the kernel hangs up the terminal
+    assert wait_until(lambda: not terminal.shell.ptyproc.isalive() and not is_live(nox), 10)
+
+
+ENDS = {"ctrl-c": ctrl_c, "kill-9": kill_9, "sighup": close_terminal}
+
+
+@pytest.mark.parametrize(
+    ("worker_id", "end"), [("js", "ctrl-c"), ("js", "kill-9"), ("js", "sighup"), ("py-minimal", "kill-9")]
+)
+def test_dev_leaves_nothing_running(terminal, worker_id: str, end: str) -> None:
+    worker = registry.get(worker_id)
+    default_port_free(worker)
+    person = Terminal()
+    before = running_now()  # the person's shell stays
+    try:
+        ENDS[end](person, person.start_dev(worker))
+        assert_nothing_left(before, worker.port)
+    finally:
+        person.close()
+
+
+def test_after_kill_9_the_next_dev_starts_at_once(terminal) -> None:
+    default_port_free(JS)
+    person = Terminal()
+    before = running_now()
+    try:
+        kill_9(person, person.start_dev(JS))
+        ctrl_c(person, person.start_dev(JS))  # no "port 8787 is already in use"
+        assert_nothing_left(before, JS.port)
+    finally:
+        person.close()
+
+
+HOLDING_TEST = """
+import time
+
+def test_hold(worker):
+    print("serving", worker.base_url, flush=True)
+    time.sleep(600)
+"""
+
+
+def test_pytest_fixture_servers_end_when_pytest_is_killed(tmp_path: Path) -> None:
+    """The suite's own dev servers (conftest.py -> parity.fleet) do not outlive a pytest killed with -9."""
+    (tmp_path / "test_hold.py").write_text(HOLDING_TEST)
+    output = tmp_path / "pytest.out"
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'shared-tests'}{os.pathsep}{ROOT}"}
+    before = running_now()
+    command = [sys.executable, "-m", "pytest", "-s", "-p", "conftest", "-p", "no:cacheprovider", "--worker", "js"]
+    with output.open("w") as out:
+        run = subprocess.Popen([*command, "test_hold.py"], cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        assert wait_until(lambda: "serving http://" in output.read_text() or run.poll() is not None, 120)
+        assert "serving http://" in output.read_text(), output.read_text()
+        port = int(output.read_text().split("serving http://127.0.0.1:")[1].split()[0])
+        assert new_processes_of_this_checkout(before), "the dev server should be running"
+    finally:
+        run.kill()
+        run.wait()
+    assert_nothing_left(before, port)
