@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import nox
 
 sys.path.insert(0, str(Path(__file__).parent))  # the harness package: one registry for nox, tests and tools
+from parity.parentwatch import PARENT_ENV  # noqa: E402
 from parity.registry import WORKERS  # noqa: E402
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["lint", "tests"]
 CONTRACT_SUITES = sorted(str(path) for path in Path("shared-tests").glob("test_contract*.py"))
+# Our commands stop their dev servers on Ctrl-C: nox waits this long for them (its default is 0.3 s) before
+# SIGTERM and SIGKILL; they also end themselves if nox dies (PARENT_ENV), and their guards outlive neither.
+STOP_SECONDS = 20
 
 
 def install(session: nox.Session, *extras: str) -> None:
@@ -24,12 +29,17 @@ def install(session: nox.Session, *extras: str) -> None:
 def harness(session: nox.Session, *module_and_args: str) -> None:
     """Run one of the harness's commands (`python -m ...`), passing the session's arguments on."""
     install(session)
-    session.run("python", "-m", *module_and_args, *session.posargs)
+    run_ours(session, "python", "-m", *module_and_args, *session.posargs)
 
 
 def pytest(session: nox.Session, *args: str) -> None:
     install(session, "test")
-    session.run("python", "-m", "pytest", *args, *session.posargs)
+    run_ours(session, "python", "-m", "pytest", *args, *session.posargs)
+
+
+def run_ours(session: nox.Session, *command: str) -> None:
+    """Run a command that starts dev servers: given time to stop them, and told to end if nox dies."""
+    session.run(*command, env={PARENT_ENV: str(os.getpid())}, interrupt_timeout=STOP_SECONDS)
 
 
 @nox.session
@@ -77,6 +87,12 @@ for _worker in WORKERS:
 def dev(session: nox.Session) -> None:
     """Start all workers on their default ports with persistent state until Ctrl-C."""
     harness(session, "parity", "dev")
+
+
+@nox.session
+def stop(session: nox.Session) -> None:
+    """Stop every dev server of this checkout that an earlier run left behind (and nothing else)."""
+    harness(session, "parity", "stop")
 
 
 @nox.session

@@ -1,14 +1,14 @@
-"""Command line: `python -m parity doctor | dev | lock [WORKER...] | python-modules WORKER | npm-run SCRIPT`."""
+"""Command line: `python -m parity doctor | dev | stop | lock [WORKER...] | python-modules WORKER | npm-run SCRIPT`."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from parity import fleet, registry, runtimes, toolchain
+from parity import fleet, liveservers, parentwatch, registry, runtimes, toolchain
 from parity.devserver import DevServer
 
 
@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     dev = commands.add_parser("dev", help="run workers on their default ports with persistent state until Ctrl-C")
     dev.add_argument("--worker", action="append", choices=registry.worker_ids(), help="only this worker (repeatable)")
     dev.add_argument("--python-runtime", choices=[c for c in runtimes.RUNTIME_CHOICES if c != runtimes.ALL])
+    commands.add_parser("stop", help="stop every dev server of this checkout that a run left behind")
     modules = commands.add_parser("python-modules", help="fill a Python worker's python_modules/ from its pylock.toml")
     modules.add_argument("worker", choices=[w.id for w in registry.WORKERS if w.is_python])
     lock = commands.add_parser("lock", help="resolve Python workers' pyproject.toml into their pylock.toml (Pyodide)")
@@ -26,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     node = commands.add_parser("npm-run", help="run a script of the root package.json with our Node")
     node.add_argument("script")
     args = parser.parse_args(argv)
+    parentwatch.exit_with_parent()
+    if args.command == "stop":
+        return liveservers.stop_recorded()
     if args.command == "npm-run":
         return toolchain.npm_run(args.script)
     if args.command == "doctor":
@@ -95,13 +99,22 @@ def run_dev(worker_ids: list[str], python_runtime: str | None) -> int:
             if len(failures) == len(servers):
                 return 1
             print("Press Ctrl-C to stop.", flush=True)
-            threading.Event().wait()
+            fleet.wait_while_any_runs(servers)
+            say("every dev server has ended (see the logs above)")
+            return 1
     except KeyboardInterrupt:
         pass
     finally:
-        print("stopping ...", flush=True)
+        say("stopping ...")
         fleet.stop_all(servers)
+        say("stopped")
     return 0
+
+
+def say(text: str) -> None:
+    """Print, unless the terminal is gone (closed window: EIO), which must not keep us from stopping."""
+    with contextlib.suppress(OSError):
+        print(text, flush=True)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
-from parity import ROOT, fleet, pymodules, registry, runtimes, toolchain
+from parity import ROOT, fleet, parentwatch, pymodules, registry, runtimes, toolchain
 from parity.devserver import DevServer, DevServerError
 from parity.ports import free_port
 from parity.registry import Worker
@@ -571,7 +571,7 @@ def plans(max_requests: int, seconds: float) -> list[LoadPlan]:
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Memory: RSS of each dev server's whole process group, sampled in the background
+# Memory: RSS of each dev server's whole process group (its guard left out), sampled in the background
 # ---------------------------------------------------------------------------------------------------------------------
 
 
@@ -583,7 +583,7 @@ def rss_by_process_group(groups: set[int]) -> dict[int, tuple[int, int]]:
             continue
         try:
             group = parse_process_group(Path(entry.path, "stat").read_text())
-            if group in usage:
+            if group in usage and int(entry.name) != group:  # the group's leader is the harness's guard
                 rss = parse_vmrss_bytes(Path(entry.path, "status").read_text())
                 total, count = usage[group]
                 usage[group] = (total + rss, count + 1)
@@ -1061,6 +1061,7 @@ def had_failures(report: Report) -> bool:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    parentwatch.exit_with_parent()
     workdir = Path(tempfile.mkdtemp(prefix="parity-bench-"))
     try:
         with fleet.interrupt_on_signals():

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from parity import ROOT, client, fleet, registry, runtimes
+from parity import ROOT, client, fleet, parentwatch, registry, runtimes
 from parity.devserver import DevServer
 
 DEFAULT_OUT = ROOT / "reports" / "demo.md"
@@ -509,6 +509,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    parentwatch.exit_with_parent()
     workers = [registry.get(key) for key in dict.fromkeys(args.worker or registry.worker_ids())]
     with tempfile.TemporaryDirectory(prefix="parity-demo-") as workdir:
         servers = fleet.fresh_servers(workers, Path(workdir), runtimes.requested_runtime(args.python_runtime))

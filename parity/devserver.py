@@ -1,4 +1,7 @@
-"""Dev-server lifecycle: migrate a state folder, start, wait for HTTP readiness, stop the whole process group."""
+"""Dev-server lifecycle: migrate a state folder, start under a guard, wait for HTTP readiness, stop everything.
+
+Every command runs under parity/guard.py, so nothing it starts outlives this process, however this process ends.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +14,16 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
-from parity import runtimes, state, toolchain
+from parity import guard, liveservers, runtimes, state, toolchain
 from parity.ports import port_is_free
 from parity.registry import Worker
 
 READY_PATH = "/hello"
 LOG_TAIL_LINES = 40
+STOP_GRACE = guard.DEFAULT_GRACE  # seconds between SIGTERM and SIGKILL
+GUARD_EXIT_SECONDS = STOP_GRACE + guard.KILL_WAIT + 2.0
 
 
 class DevServerError(RuntimeError):
@@ -47,16 +53,32 @@ def apply_migrations(worker: Worker, state_dir: Path, log_path: Path) -> None:
     with log_path.open("ab") as log:
         log.write(f"$ {' '.join(command)}\n".encode())
         log.flush()
-        finished = subprocess.run(
-            command,
-            cwd=worker.folder,
-            env=toolchain.node_env({"CI": "true"}),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    if finished.returncode != 0:
+        returncode = run_guarded(command, cwd=worker.folder, env=toolchain.node_env({"CI": "true"}), log=log)
+    if returncode != 0:
         raise StartFailed(f"{worker.name}: applying D1 migrations failed\n{log_tail(log_path)}")
+
+
+def spawn_guarded(
+    argv: list[str], *, cwd: Path, env: dict[str, str], log: IO[bytes] | int | None, record: Path | None = None
+) -> subprocess.Popen:
+    """Start argv under a guard; its stdin is the guard's lifeline, held open by this process alone."""
+    return subprocess.Popen(
+        guard.command(argv, STOP_GRACE, str(record) if record else None),
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def run_guarded(argv: list[str], *, cwd: Path, env: dict[str, str], log: IO[bytes]) -> int:
+    process = spawn_guarded(argv, cwd=cwd, env=env, log=log)
+    try:
+        return process.wait()
+    finally:
+        process.stdin.close()  # interrupted: the guard ends the command
 
 
 def log_tail(log_path: Path, lines: int = LOG_TAIL_LINES) -> str:
@@ -91,6 +113,7 @@ class DevServer:
     choice: runtimes.Choice | None = None
     extra_args: tuple[str, ...] = ()  # appended to the runtime's command line (e.g. pyodide-workerd's --no-snapshot)
     watch: bool = False  # reload the worker when its files change (wrangler dev always does)
+    record_path: Path | None = field(default=None, repr=False)  # our entry in liveservers.RUN_DIR while running
 
     @property
     def base_url(self) -> str:
@@ -99,8 +122,8 @@ class DevServer:
     def start(self, timeout: float = 180.0, migrate: bool = True) -> DevServer:
         if not port_is_free(self.port, self.host):
             raise PortInUse(
-                f"{self.worker.name}: port {self.port} is already in use on {self.host}; "
-                "stop whatever is listening there or choose another port"
+                f"{self.worker.name}: port {self.port} is already in use on {self.host} "
+                + liveservers.who_holds(self.port)
             )
         state.check_state_folder(self.state_dir)  # creates it; a read-only folder or damaged D1 file stops here
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,17 +147,19 @@ class DevServer:
         )
         argv = [*launch.argv, *self.extra_args, *(runtimes.watch_flags(self.choice.runtime) if self.watch else ())]
         self._log_line(f"$ {' '.join(argv)}")
+        self.record_path = liveservers.new_record_path(self.worker.id, self.port)
         self._spawned_at = time.monotonic()
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                argv,
-                cwd=launch.cwd,
-                env=launch.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            self.process = spawn_guarded(argv, cwd=launch.cwd, env=launch.env, log=log, record=self.record_path)
+        self._record(argv)
+
+    def _record(self, argv: list[str]) -> None:
+        """So that `stop` and a later port-in-use error can find this server if this process dies."""
+        found = liveservers.record_for(
+            self.process.pid, worker=self.worker.name, port=self.port, command=argv, log=self.log_path
+        )
+        if found is not None:
+            liveservers.write(found, self.record_path)
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -159,20 +184,34 @@ class DevServer:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def stop(self, grace: float = 10.0) -> None:
-        """SIGTERM the whole process group (wrangler leaves workerd children), wait, then SIGKILL."""
+    def stop(self) -> None:
+        self.request_stop()
+        self.wait_stopped()
+
+    def request_stop(self) -> None:
+        """Ask the guard to end every process of the server; it finishes even if this process dies meanwhile."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()
+
+    def wait_stopped(self) -> None:
+        """Wait for the guard; should it hang, SIGKILL its process group (which holds the server) ourselves."""
         if self.process is None:
             return
         group = self.process.pid
-        _signal_group(group, signal.SIGTERM)
         try:
-            self.process.wait(timeout=grace)
+            self.process.wait(timeout=GUARD_EXIT_SECONDS)
         except subprocess.TimeoutExpired:
             _signal_group(group, signal.SIGKILL)
             self.process.wait()
         if not _wait_group_gone(group, grace=3.0):
             _signal_group(group, signal.SIGKILL)
             _wait_group_gone(group, grace=5.0)
+        if self.record_path is not None:
+            self.record_path.unlink(missing_ok=True)
 
     def restart(self, timeout: float = 180.0) -> DevServer:
         """Stop and start again on the same port and state."""

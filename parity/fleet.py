@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -38,20 +39,35 @@ def _start_or_error(server: DevServer) -> Exception | None:
     return None
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def stop_all(servers: list[DevServer]) -> None:
-    """Stop every server; a second Ctrl-C or SIGTERM meanwhile must not leave half of them running."""
+    """Stop every server, all at once; a second Ctrl-C or SIGTERM meanwhile must not leave half of them running.
+
+    Every guard is asked first: should this process be killed while it waits (nox kills its command soon after
+    Ctrl-C), the guards finish the job.
+    """
     with _stop_signals_ignored():
         for server in servers:
-            server.stop()
+            server.request_stop()
+        for server in servers:
+            server.wait_stopped()
+
+
+def wait_while_any_runs(servers: list[DevServer], poll: float = 0.5) -> None:
+    """Until every server has ended (`stop` from another terminal, say) or a signal interrupts."""
+    while any(server.running for server in servers):
+        time.sleep(poll)
 
 
 @contextlib.contextmanager
 def interrupt_on_signals() -> Iterator[None]:
-    """SIGINT and SIGTERM raise KeyboardInterrupt, so the caller's `finally` stops its servers.
+    """SIGINT, SIGTERM and SIGHUP (the terminal closed) raise KeyboardInterrupt, so `finally` stops the servers.
 
-    SIGINT too, because a command started in the background inherits it as ignored.
+    SIGINT explicitly, because a command started in the background inherits it as ignored.
     """
-    previous = {signum: signal.signal(signum, _raise_interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
+    previous = {signum: signal.signal(signum, _raise_interrupt) for signum in STOP_SIGNALS}
     try:
         yield
     finally:
@@ -68,7 +84,7 @@ def _stop_signals_ignored() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
         yield
         return
-    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGINT, signal.SIGTERM)}
+    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in STOP_SIGNALS}
     try:
         yield
     finally:

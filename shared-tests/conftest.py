@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from parity import client, fleet, registry, runinfo, runtimes
+from parity import client, fleet, parentwatch, registry, runinfo, runtimes
 from parity.devserver import DevServer
 
 
@@ -45,6 +45,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "contract(*rules): the contract rule ids (C1, C2, ...) a test checks")
     config.stash[SELECTION] = Selection.from_options(config)
+    parentwatch.exit_with_parent()
 
 
 @dataclass(frozen=True)
