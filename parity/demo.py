@@ -1,4 +1,4 @@
-"""The demo walkthrough: the seed's story told by all workers at once, side by side, with a Markdown transcript.
+"""The demo walkthrough: the app's story told by all workers at once, side by side, with a Markdown transcript.
 
 python -m parity.demo [--pause] [--worker ID ...] [--out reports/demo.md]
 """

@@ -35,7 +35,7 @@ class Worker:
 
     @property
     def default_state(self) -> Path:
-        """Where `wrangler dev` keeps local state by default (as the seed did)."""
+        """Where `wrangler dev` keeps local state by default (its `--persist-to` default)."""
         return self.folder / ".wrangler" / "state"
 
 
