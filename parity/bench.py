@@ -896,7 +896,7 @@ def sections(report: Report) -> list[tuple[str, Sequence[str], list[list[str]]]]
         ("Start-up: spawn -> first 200 on /hello", STARTUP_HEADERS, startup_rows(report.startup)),
         ("Latency and throughput", LOAD_HEADERS, load_rows(report.load)),
         ("Peak memory: RSS of the dev-server process group", MEMORY_HEADERS, memory_rows(report.memory)),
-        ("Targets (issue 5)", TARGET_HEADERS, target_rows(report.targets)),
+        ("Targets (ratios to js-worker)", TARGET_HEADERS, target_rows(report.targets)),
     ]
 
 
