@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -33,14 +34,23 @@ def harness(session: nox.Session, *module_and_args: str) -> None:
     run_ours(session, "python", "-m", *module_and_args, *session.posargs)
 
 
-def pytest(session: nox.Session, *args: str) -> None:
+def pytest(session: nox.Session, *args: str, **kwargs) -> None:
     install(session, "test")
-    run_ours(session, "python", "-m", "pytest", *args, *session.posargs)
+    run_ours(session, "python", "-m", "pytest", *args, *session.posargs, **kwargs)
 
 
-def run_ours(session: nox.Session, *command: str) -> None:
+def run_ours(session: nox.Session, *command: str, env: dict[str, str] | None = None, **kwargs) -> None:
     """Run a command that starts dev servers: given time to stop them, and told to end if nox dies."""
-    session.run(*command, env={PARENT_ENV: str(os.getpid())}, interrupt_timeout=STOP_SECONDS)
+    env = {**(env or {}), PARENT_ENV: str(os.getpid())}
+    session.run(*command, env=env, interrupt_timeout=STOP_SECONDS, **kwargs)
+
+
+def command_line() -> str:
+    """The nox command as typed (noxw adds --noxfile), for the parity report."""
+    args = sys.argv[1:]
+    if "--noxfile" in args:
+        del args[args.index("--noxfile") : args.index("--noxfile") + 2]
+    return shlex.join(["nox", *args])
 
 
 @nox.session
@@ -53,9 +63,8 @@ def tests(session: nox.Session) -> None:
 def parity(session: nox.Session) -> None:
     """The main job: all workers through the contract and differential tests, then the parity report."""
     reports = Path("reports")
-    junit, run_info = reports / "junit.xml", reports / "run-info.json"
-    for stale in (junit, run_info):
-        stale.unlink(missing_ok=True)
+    results = reports / "results.json"
+    results.unlink(missing_ok=True)
     try:
         pytest(
             session,
@@ -63,12 +72,14 @@ def parity(session: nox.Session) -> None:
             "shared-tests/test_differential.py",
             "-p",
             "parity.pytest_contract_plugin",
-            f"--junitxml={junit}",
-            f"--run-info={run_info}",
+            f"--parity-results={results}",
+            env={"PARITY_COMMAND": command_line()},
         )
     finally:  # the report is always written; it exits non-zero when parity fails
+        # PARTIAL (exit 3: nothing failed, not everything ran) passes only when the command itself narrowed the run.
+        partial_ok = [0, 3] if session.posargs else [0]
         session.run(
-            "python", "-m", "parity.report", "--junit", str(junit), "--run-info", str(run_info), "--out", str(reports)
+            "python", "-m", "parity.report", "--results", str(results), "--out", str(reports), success_codes=partial_ok
         )
 
 

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import http.client
-import threading
-from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 PARITY_HEADERS = ("content-type", "allow", "cache-control")
-REQUESTS_SENT: Counter[str] = Counter()  # by base URL, for the parity report
-_count_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -43,8 +39,6 @@ def request(
 ) -> Reply:
     """Send one request; a list body is sent with chunked transfer encoding."""
     url = urlsplit(base_url)
-    with _count_lock:
-        REQUESTS_SENT[base_url.rstrip("/")] += 1
     connection_class = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(url.netloc, timeout=timeout)
     try:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
-from parity import client, fleet, parentwatch, registry, runinfo, runtimes
+from parity import client, fleet, parentwatch, registry, results, runtimes
+from parity import pytest_contract_plugin as recorded
 from parity.devserver import DevServer
+
+Answer = TypeVar("Answer")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -29,12 +34,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="test an already running or deployed worker at URL instead of starting one (repeatable)",
     )
     group.addoption(
-        "--run-info",
-        metavar="PATH",
-        default=None,
-        help="write what ran where (runtime, start-up time, request count) as JSON, for the report",
-    )
-    group.addoption(
         "--python-runtime",
         choices=runtimes.RUNTIME_CHOICES,
         default=None,
@@ -43,8 +42,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "contract(*rules): the contract rule ids (C1, C2, ...) a test checks")
-    config.stash[SELECTION] = Selection.from_options(config)
+    recorded.register_markers(config)
+    selection = config.stash[SELECTION] = Selection.from_options(config)
+    recorded.declare_targets(config, {target.id: target.worker_and_runtime for target in selection.targets})
     parentwatch.exit_with_parent()
 
 
@@ -61,6 +61,10 @@ class Target:
     def label(self) -> str:
         """The worker's name, qualified like the id: how the differential tests name this target."""
         return self.worker.name + self.id.removeprefix(self.worker.id)
+
+    @property
+    def worker_and_runtime(self) -> tuple[str, str | None]:
+        return self.worker.id, self.choice.runtime if self.choice else None
 
 
 @dataclass
@@ -130,6 +134,8 @@ class WorkerUnderTest:
     base_url: str
     server: DevServer | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    requests: int = 0  # sent by the suite, for the parity report
+    _count_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     spec = property(lambda self: self.target.worker)
     id = property(lambda self: self.target.id)
@@ -144,6 +150,18 @@ class WorkerUnderTest:
     @property
     def runtime(self) -> str | None:
         return self.server.choice.runtime if self.server else None
+
+    def request(self, method: str, path: str, **kwargs) -> client.Reply:
+        return self.call(lambda base_url: client.request(base_url, method, path, **kwargs))
+
+    def get(self, path: str, **kwargs) -> client.Reply:
+        return self.request("GET", path, **kwargs)
+
+    def call(self, send: Callable[[str], Answer]) -> Answer:
+        """Send one request built by `send(base_url)` (a corpus case, a raw socket exchange), counting it."""
+        with self._count_lock:
+            self.requests += 1
+        return send(self.base_url)
 
     def restart(self) -> None:
         if self.server is None:
@@ -181,18 +199,18 @@ class Fleet:
     def stop(self) -> None:
         fleet.stop_all(list(self.servers.values()))
 
-    def runs(self) -> list[runinfo.WorkerRun]:
+    def runs(self) -> list[results.WorkerRun]:
         records = [_external_run(member) for member in self.members.values() if member.server is None]
         records += [
             _server_run(target_id, server, self.failures.get(target_id)) for target_id, server in self.servers.items()
         ]
         for record in records:
-            record.requests = client.REQUESTS_SENT[record.base_url] if record.base_url else 0
+            record.requests = self.members[record.id].requests if record.id in self.members else 0
         return records
 
 
-def _external_run(member: WorkerUnderTest) -> runinfo.WorkerRun:
-    return runinfo.WorkerRun(member.id, member.name, member.base_url, None, "external --base-url", None)
+def _external_run(member: WorkerUnderTest) -> results.WorkerRun:
+    return results.WorkerRun(member.id, member.name, member.base_url, None, "external --base-url", None)
 
 
 def _fresh_server(target: Target, workdir: Path) -> DevServer:
@@ -202,9 +220,9 @@ def _fresh_server(target: Target, workdir: Path) -> DevServer:
     return server
 
 
-def _server_run(target_id: str, server: DevServer, failure: Exception | None) -> runinfo.WorkerRun:
+def _server_run(target_id: str, server: DevServer, failure: Exception | None) -> results.WorkerRun:
     choice = server.choice
-    return runinfo.WorkerRun(
+    return results.WorkerRun(
         target_id,
         server.worker.name,
         server.base_url,
@@ -222,8 +240,7 @@ def workers_fleet(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
         yield started
     finally:
         started.stop()
-        if request.config.getoption("--run-info"):
-            runinfo.write(started.runs(), Path(request.config.getoption("--run-info")))
+        recorded.record_workers(request.config, started.runs())
 
 
 @pytest.fixture(scope="session")

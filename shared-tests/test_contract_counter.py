@@ -24,7 +24,7 @@ MIGRATION = "migrations/0001_create_page_views.sql"
 
 def visit(worker) -> int:
     """GET /counter, checked against the counter page; returns the count it shows."""
-    reply = client.get(worker.base_url, "/counter")
+    reply = worker.get("/counter")
     assert (reply.status, reply.header("content-type")) == (200, expected.HTML)
     assert reply.header("cache-control") == "no-store"
     match = re.search(rb'<span id="count">(\d+)</span>', reply.body)
@@ -52,7 +52,7 @@ def test_concurrent_visits_get_distinct_consecutive_counts(worker):
 @pytest.mark.contract("C8", "C11")
 def test_query_string_on_the_counter_still_counts_one(worker):
     before = visit(worker)
-    reply = client.get(worker.base_url, "/counter?reset=1&count=0")
+    reply = worker.get("/counter?reset=1&count=0")
     assert reply.body == expected.counter_page(before + 1)
     assert visit(worker) == before + 2
 
@@ -61,7 +61,7 @@ def test_query_string_on_the_counter_still_counts_one(worker):
 def test_head_counter_does_not_count(worker):
     before = visit(worker)
     for _ in range(3):
-        client.request(worker.base_url, "HEAD", "/counter")
+        worker.request("HEAD", "/counter")
     assert visit(worker) == before + 1
 
 
@@ -69,7 +69,7 @@ def test_head_counter_does_not_count(worker):
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
 def test_refused_methods_do_not_count(worker, method):
     before = visit(worker)
-    assert client.request(worker.base_url, method, "/counter").status == 405
+    assert worker.request(method, "/counter").status == 405
     assert visit(worker) == before + 1
 
 

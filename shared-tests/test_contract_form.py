@@ -21,7 +21,7 @@ Fields = list[tuple[str, "str | bytes"]]
 
 def post(worker, body: bytes | list[bytes], content_type: str | None) -> client.Reply:
     headers = {"content-type": content_type} if content_type is not None else {}
-    return client.request(worker.base_url, "POST", "/form", body=body, headers=headers)
+    return worker.request("POST", "/form", body=body, headers=headers)
 
 
 def part(name: str, value: str | bytes, *, filename: str | None = None, content_type: str | None = None) -> bytes:

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parity import corpus, divergence
+from parity import pytest_contract_plugin as recorded
 from parity.client import Reply, multipart_body, request
-from parity.pytest_contract_plugin import contract_rules
 
 CASES = corpus.load()
 EXPECTED = divergence.load_expected()
@@ -34,30 +34,17 @@ def compared_workers(request: pytest.FixtureRequest, selection) -> list:
     return [fleet.get(target.id) for target in selection.targets]
 
 
-def set_property(node: pytest.Item, name: str, value: str) -> None:
-    """Record a JUnit property for the parity report, replacing an earlier value (hypothesis re-runs tests)."""
-    node.user_properties[:] = [(key, old) for key, old in node.user_properties if key != name]
-    node.user_properties.append((name, value))
-
-
 def record(node: pytest.Item, workers: list, judgement: divergence.Judgement, detail: str) -> None:
-    """Properties for the parity report (the contract rules too, when the contract plugin did not record them)."""
-    if not any(key == "contract" for key, _ in node.user_properties):
-        set_property(node, "contract", " ".join(contract_rules(node)))
-    set_property(node, "workers", " ".join(worker.id for worker in workers))
-    for worker in workers:
-        set_property(node, f"outcome:{worker.id}", judgement.outcome_of(worker.label))
-        reasons = judgement.reasons_of(worker.label)
-        if reasons:
-            set_property(node, f"reason:{worker.id}", " ".join(reasons))
-    if judgement.unexpected or judgement.expected or judgement.not_observed:
-        set_property(node, "divergence", detail)
+    """Each worker's outcome, and the divergence, for the parity report (parity/pytest_contract_plugin.py)."""
+    outcomes = {w.id: (judgement.outcome_of(w.label), " ".join(judgement.reasons_of(w.label))) for w in workers}
+    differs = judgement.unexpected or judgement.expected or judgement.not_observed
+    recorded.record_cells(node, outcomes, detail if differs else "")
 
 
 def send_to_all(workers: list, send) -> dict[str, Reply]:
     """The same request to every worker at once (each answers on its own server); replies keyed by target label."""
     with ThreadPoolExecutor(max_workers=len(workers)) as pool:
-        replies = pool.map(lambda worker: send(worker.base_url), workers)
+        replies = pool.map(lambda worker: worker.call(send), workers)
         return {worker.label: reply for worker, reply in zip(workers, replies, strict=True)}
 
 
@@ -70,7 +57,7 @@ def compare_replies(workers: list, replies: dict[str, Reply], case_id: str, comp
 def case_param(case: corpus.Case):
     """Every case also checks byte parity itself (C14.1)."""
     rules = dict.fromkeys([*case.rules, "C14.1"])
-    return pytest.param(case, id=case.id, marks=pytest.mark.contract(*rules))
+    return pytest.param(case, id=case.id, marks=[pytest.mark.contract(*rules), pytest.mark.case(case.id)])
 
 
 @pytest.mark.parametrize("case", [case_param(case) for case in CASES])
@@ -161,6 +148,7 @@ def encode(encoding: str, name: str, message: str) -> tuple[bytes, str]:
     message=field_value(MESSAGE_LENGTHS),
 )
 @pytest.mark.contract("C4.3", "C4.4", "C4.6", "C4.7", "C4.8", "C4.9", "C5.1", "C5.2", "C5.3", "C14.1")
+@pytest.mark.case("generated submissions (hypothesis)")
 def test_generated_submission(
     compared_workers: list, request: pytest.FixtureRequest, encoding: str, name: str, message: str
 ) -> None:

@@ -23,7 +23,8 @@ from parity.devserver import DevServer, PortInUse, spawn_guarded
 from parity.ports import free_port, port_is_free
 
 JS = registry.get("js")
-LEFTOVER_SECONDS = 5.0  # "gone within a few seconds"
+# "Gone within a few seconds": the guards send SIGTERM, then SIGKILL after their grace; plus time for a loaded machine.
+LEFTOVER_SECONDS = guard.DEFAULT_GRACE + 5.0
 DEV_START_SECONDS = 300  # a fresh checkout creates the nox venv and python_modules first
 READY = "Press Ctrl-C to stop."
 
