@@ -101,7 +101,7 @@ async def submit_form(request: Request, env: Any) -> Reply:
     if body is None:
         return text(413, "Payload Too Large")
 
-    content_type = request.headers.get("content-type") or ""
+    content_type = raw_header(request, "content-type") or ""
     kind = submission.media_type(content_type)
     if kind == submission.URLENCODED:
         fields = submission.urlencoded_fields(body)
@@ -120,9 +120,16 @@ async def submit_form(request: Request, env: Any) -> Reply:
     return html(200, pages.thanks_page(name, message))
 
 
+def raw_header(request: Request, name: str) -> str | None:
+    """The header as the runtime has it. The SDK's request.headers applies str.strip(), which also removes U+000B,
+    U+001C and more that is not ASCII whitespace (C4.2 trims ASCII whitespace only)."""
+    value = request.js_object.headers.get(name)
+    return value if isinstance(value, str) else None  # JS null when absent
+
+
 async def read_body_within(request: Request, limit: int) -> bytes | None:
     """The body's bytes, or None when it exceeds the limit, declared in content-length or counted as it arrives."""
-    declared = submission.declared_length(request.headers.get("content-length"))
+    declared = submission.declared_length(raw_header(request, "content-length"))
     if declared is not None and declared > limit:
         return None
     if not request.body:
