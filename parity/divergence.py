@@ -189,15 +189,21 @@ class Judgement:
         return self.failed or bool(self.expected)
 
     def outcome_of(self, label: str) -> str:
-        """pass, fail or xfail for one worker (of a divergence nobody pinned, the workers outside the majority
-        fail; a worker whose answer is not the contract's fails)."""
+        """pass, fail or xfail for one worker: a worker whose answer is not the contract's fails, and so does one
+        whose pinned answer changed; of a divergence nobody pinned that the oracle cannot blame, the workers outside
+        the majority fail."""
         if label in self.wrong or any(change.label == label for change in self.changed):
             return "fail"
-        if any(label in divergence.minority for divergence in self.unexpected):
+        if any(label in self.blamed(divergence) for divergence in self.unexpected):
             return "fail"
         if self.expected and label in self.deviating:
             return "xfail"
         return "pass"
+
+    def blamed(self, divergence: Divergence) -> tuple[str, ...]:
+        """The workers a divergence counts against: those the oracle found wrong, else the minority."""
+        wrong = tuple(label for workers, _ in divergence.groups for label in workers if label in self.wrong)
+        return wrong or divergence.minority
 
     @property
     def reasons(self) -> list[str]:

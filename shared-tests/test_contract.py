@@ -75,6 +75,13 @@ def test_every_response_names_the_worker(worker, any_reply):
     assert any_reply.header("x-worker") == worker.name
 
 
+@pytest.mark.contract("C14")
+def test_no_header_but_the_contracts_and_transport_ones(any_reply):
+    contract_headers = {"content-type", "x-worker", "allow", "cache-control"}
+    assert set(any_reply.compared_headers()) <= contract_headers
+    assert all(len(values) == 1 for values in any_reply.compared_headers().values())  # none repeated
+
+
 @pytest.mark.contract("C11")
 def test_no_response_redirects(any_reply):
     assert not 300 <= any_reply.status < 400

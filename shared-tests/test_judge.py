@@ -54,6 +54,13 @@ def test_a_stray_header_on_every_worker_fails_them_all() -> None:
     assert [judgement.outcome_of(worker) for worker in WORKERS] == ["fail", "fail", "fail"]
 
 
+def test_the_oracle_not_the_majority_decides_who_is_wrong() -> None:
+    replies = {worker: reply(worker, body=b"Hello") for worker in WORKERS}
+    replies["js-worker"] = reply("js-worker")  # the only right answer, in the minority
+    judgement = judge(replies)
+    assert [judgement.outcome_of(worker) for worker in WORKERS] == ["pass", "fail", "fail"]
+
+
 def test_all_workers_agreeing_on_a_wrong_answer_fail() -> None:
     wrong = {worker: reply(worker, body=b"Hello World") for worker in WORKERS}
     judgement = judge(wrong)
