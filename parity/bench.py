@@ -46,7 +46,7 @@ WARM_SNAPSHOT = "warm snapshot"
 NO_SNAPSHOT = "no snapshot"
 STARTUP_TARGET_VS_JS = 1.3  # warm start of a Python worker at most this many times js-worker's (medians)
 THROUGHPUT_TARGET_VS_JS = 0.8  # Python GET /hello throughput at least this share of js-worker's
-PYTHON_PACKAGES_OF_NOTE = ("workers-runtime-sdk", "starlette", "python-multipart")
+PYTHON_PACKAGES_OF_NOTE = ("workers-runtime-sdk", "starlette")
 FORM_BODY = urlencode({"name": "Ada Lovelace", "message": "Benchmarks & <notes>"}).encode()
 DASH = "–"
 

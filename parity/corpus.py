@@ -15,6 +15,19 @@ URLENCODED = "application/x-www-form-urlencoded"
 DEFAULT_BOUNDARY = "parity-boundary-7d3f"
 DEFAULT_CHUNK_SIZE = 4096
 COMPARE_MODES = ("bytes", "counter-value", "status-values")
+# The answers a case can state by name in `expect` (shared-tests/expected.py renders them); or a table of fields.
+ANSWER_NAMES = (
+    "hello",
+    "not-found",
+    "method-not-allowed",
+    "unsupported-media-type",
+    "payload-too-large",
+    "form-page",
+    "malformed",
+    "counter",
+    "status",
+)
+FIELD_NAMES = ("name", "message")
 BODY_SOURCES = ("body", "hex", "form", "multipart", "chunks", "size")
 CASE_KEYS = {
     "id",
@@ -28,6 +41,7 @@ CASE_KEYS = {
     "chunked",
     "chunk_size",
     "fill",
+    "expect",
     *BODY_SOURCES,
 }
 PART_KEYS = {"name", "value", "value_hex", "filename", "content_type", "headers"}
@@ -51,6 +65,7 @@ class Case:
     compare: str = "bytes"
     note: str = ""
     pieces: tuple[bytes, ...] | None = field(default=None, repr=False)  # explicit chunks, when given
+    expect: str | dict[str, str] | None = None  # the contract's answer as the case states it (None: derived)
 
     def send(self, base_url: str) -> client.Reply:
         return client.request(base_url, self.method, self.path, body=self.wire_body(), headers=dict(self.headers))
@@ -63,6 +78,10 @@ class Case:
             data = self.body or b""
             return [data[start : start + self.chunk_size] for start in range(0, len(data), self.chunk_size)]
         return self.body
+
+    def sent_body(self) -> bytes | None:
+        """All the body bytes sent, however they are framed."""
+        return b"".join(self.pieces) if self.pieces is not None else self.body
 
     def describe(self) -> str:
         """A one-line summary of the request, for failure messages."""
@@ -117,7 +136,17 @@ def build_case(entry: dict) -> Case:
         compare=compare,
         note=entry.get("note", ""),
         pieces=pieces,
+        expect=_expect(case_id, entry.get("expect")),
     )
+
+
+def _expect(case_id: str, stated: str | dict | None) -> str | dict[str, str] | None:
+    """A named answer, or {name, message}: the fields the body parses to (a missing key: that field is missing)."""
+    if stated is None or stated in ANSWER_NAMES:
+        return stated
+    if isinstance(stated, dict) and set(stated) <= set(FIELD_NAMES):  # {}: no field at all
+        return {key: expand(value) for key, value in stated.items()}
+    raise CorpusError(f"case {case_id}: expect must be one of {ANSWER_NAMES} or a table of {FIELD_NAMES}")
 
 
 def _header(headers: dict[str, str], name: str) -> str | None:

@@ -164,15 +164,12 @@ def send_everywhere(call: Call, servers: list[DevServer]) -> dict[str, client.Re
 
 
 def reply_rows(step: Step, replies: dict[str, client.Reply | Exception]) -> list[Row]:
-    """Status, parity headers, x-worker and body; a worker that did not answer says why in its status cell."""
+    """Status, every compared header, x-worker and body; a worker that did not answer says why in its status cell."""
     answered = {key: reply for key, reply in replies.items() if isinstance(reply, client.Reply)}
     silent = frozenset(replies) - set(answered)
     rows = [Row("status", _cells(replies, lambda r: str(r.status), silent_text=lambda error: f"no answer: {error}"))]
-    rows += [
-        Row(name, _cells(replies, lambda r, n=name: r.header(n) or "—"))
-        for name in client.PARITY_HEADERS
-        if any(r.header(name) for r in answered.values())
-    ]
+    names = dict.fromkeys(name for r in answered.values() for name in r.compared_headers() if name != "x-worker")
+    rows += [Row(name, _cells(replies, lambda r, n=name: r.header(n) or "—")) for name in names]
     rows.append(Row("x-worker", _cells(replies, lambda r: r.header("x-worker") or "—"), compared=False))
     rows += body_rows(step, replies)
     for row in rows:
@@ -395,7 +392,7 @@ def markdown(outcomes: list[Outcome], servers: list[DevServer], failures: dict[s
 
 def markdown_intro(servers: list[DevServer], failures: dict[str, Exception]) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    headers = ", ".join(f"`{name}`" for name in client.PARITY_HEADERS)
+    transport = ", ".join(f"`{name}`" for name in client.TRANSPORT_HEADERS)
     rows = [
         f"| {s.worker.id} | {s.worker.name} | {s.worker.language} | {_runtime(s)} | {_started(s, failures)} |"
         for s in servers
@@ -406,8 +403,8 @@ def markdown_intro(servers: list[DevServer], failures: dict[str, Exception]) -> 
             "",
             f"Transcript of `python -m parity.demo` (also `nox -s demo`), recorded {when}. Every worker started "
             "on fresh state (an empty D1 database) on a free port; each step sends the same request to all of them "
-            "and shows the answers side by side. Compared: the status, the body bytes and the parity headers "
-            f"({headers}); `x-worker` names the worker and differs by design.",
+            "and shows the answers side by side. Compared: the status, the body bytes and every header but the "
+            f"transport ones ({transport}); `x-worker` names the worker and differs by design.",
             "",
             "| worker | name | language | runtime | start-up |",
             "|---|---|---|---|---|",

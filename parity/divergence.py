@@ -1,29 +1,38 @@
-"""Comparing the workers' answers to one request field by field (CONTRACT.md C14), with readable diffs, and the
-differences declared expected in shared-tests/expected-differences.toml."""
+"""Judging the workers' answers to one request (CONTRACT.md C14): compared with each other field by field (status,
+every header but the transport ones, body bytes) and each checked against the contract's answer (parity.oracle),
+with readable diffs, and the differences pinned as expected in shared-tests/expected-differences.toml
+(parity.pins)."""
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import re
-import tomllib
 import unicodedata
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from parity import ROOT, registry
-from parity.client import PARITY_HEADERS, Reply
+from parity.client import Reply
 
-FIELDS = ("status", *PARITY_HEADERS, "body")
-EXPECTED_PATH = ROOT / "shared-tests" / "expected-differences.toml"
+if TYPE_CHECKING:
+    from parity.oracle import Expectation, Mismatch
+    from parity.pins import PinnedAnswer, PinnedDifference
+
 COUNTER_VALUE = re.compile(rb'<span id="count">\d+</span>')
+OWN_NAME = "(the worker's own name)"  # x-worker may differ (C14.2) as long as each names itself (C1.1)
 DIFF_CONTEXT_LINES = 2
 UNREADABLE_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+Targets = dict[str, tuple[str, str | None]]  # label -> (worker name, runtime; None for a --base-url worker)
 
 
-def comparable(reply: Reply, compare: str = "bytes") -> dict[str, object]:
-    """The reply's parity view, with only the one difference C14.2 allows for this kind of case masked."""
-    view = reply.parity_view()
+def comparable(reply: Reply, compare: str = "bytes", worker: str | None = None) -> dict[str, object]:
+    """The fields byte parity compares ("status", "header NAME" for every non-transport header, "body"), with only
+    the differences C14.2 allows masked: x-worker naming `worker`, and the body as the case's compare mode says."""
+    view: dict[str, object] = {"status": reply.status}
+    for name, values in reply.compared_headers().items():
+        view[f"header {name}"] = (OWN_NAME,) if name == "x-worker" and values == (worker,) else values
+    view["body"] = reply.body
     if compare == "counter-value":
         view["body"] = COUNTER_VALUE.sub(b'<span id="count">(count masked)</span>', reply.body)
     elif compare == "status-values":
@@ -42,6 +51,11 @@ def status_shape(body: bytes) -> bytes:
     compact = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode() == body
     shape = json.dumps(dict.fromkeys(document, "(value masked)"), separators=(",", ":"))
     return (shape if compact else shape + "\n(not in compact JSON form)").encode()
+
+
+def answer_of(view: dict[str, object]) -> tuple[int, str]:
+    """A compared answer as an expected difference pins it: status and sha256 of the compared body."""
+    return view["status"], hashlib.sha256(view["body"]).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -63,21 +77,36 @@ class Divergence:
         if self.field == "body":
             return _render_body(self)
         lines = [f"{self.field} differs:"]
-        lines += [f"  {', '.join(workers)}: {value!r}" for workers, value in self.groups]
+        lines += [f"  {', '.join(workers)}: {_shown(value)}" for workers, value in self.groups]
         return "\n".join(lines)
 
 
+def _shown(value: object) -> str:
+    if value is None:
+        return "(absent)"
+    if isinstance(value, tuple):
+        return ", ".join(repr(item) for item in value)
+    return repr(value)
+
+
+def fields_of(views: dict[str, dict[str, object]]) -> list[str]:
+    """Status, every header any worker sent (sorted), body."""
+    headers = sorted({key for view in views.values() for key in view if key.startswith("header ")})
+    return ["status", *headers, "body"]
+
+
 def compare(views: dict[str, dict[str, object]]) -> list[Divergence]:
-    """Compare the views of several workers (keyed by worker name, first = tie-breaker) field by field."""
+    """Compare the views of several workers (keyed by label, first = tie-breaker) field by field; a header one
+    worker did not send counts as None."""
     order = list(views)
     divergences = []
-    for field in FIELDS:
+    for name in fields_of(views):
         groups: dict[object, list[str]] = {}
         for worker, view in views.items():
-            groups.setdefault(view[field], []).append(worker)
+            groups.setdefault(view.get(name), []).append(worker)
         if len(groups) > 1:
             ranked = sorted(groups.items(), key=lambda item: (-len(item[1]), order.index(item[1][0])))
-            divergences.append(Divergence(field, tuple((tuple(workers), value) for value, workers in ranked)))
+            divergences.append(Divergence(name, tuple((tuple(workers), value) for value, workers in ranked)))
     return divergences
 
 
@@ -99,8 +128,10 @@ def body_diff(expected: bytes, actual: bytes, expected_label: str, actual_label:
             before, after, f"{expected_label} (body)", f"{actual_label} (body)", n=DIFF_CONTEXT_LINES, lineterm=""
         )
     )
-    if not diff:  # same text after decoding: the bytes differ in invalid UTF-8 only
-        offset = next(i for i, (a, b) in enumerate(zip(expected, actual, strict=False)) if a != b)
+    if not diff:  # same text after decoding: the bytes differ in invalid UTF-8 only, or one is a prefix
+        offset = next((i for i, (a, b) in enumerate(zip(expected, actual, strict=False)) if a != b), None)
+        if offset is None:
+            return f"  one body is the other plus {abs(len(expected) - len(actual))} bytes"
         return (
             f"  the decoded texts are equal; the bytes first differ at offset {offset}: "
             f"{expected[offset : offset + 16].hex(' ')} vs {actual[offset : offset + 16].hex(' ')}"
@@ -121,135 +152,121 @@ def _escape(character: str) -> str:
 
 
 @dataclass(frozen=True)
-class ExpectedDifference:
-    """A difference a worker cannot avoid: its `field` differs from the reference answer (js-worker's) in `case`."""
+class Changed:
+    """A worker whose answer to a pinned case is no longer the pinned one."""
 
-    case: str
-    worker: str  # worker name
-    field: str
-    reason: str
-    runtime: str | None = None  # only when the worker runs on this runtime
+    label: str
+    pinned: PinnedAnswer
+    actual: tuple[int, str]
 
-    def for_targets(self, targets: dict[str, tuple[str, str | None]]) -> list[ExpectedDifference]:
-        """This difference for each compared target (keyed by label) that is this worker on a matching runtime."""
-        return [
-            replace(self, worker=label)
-            for label, (name, runtime) in targets.items()
-            if name == self.worker and self.runtime in (None, runtime)
-        ]
-
-
-RUNTIMES = tuple(registry.Runtime)
-
-
-def load_expected(path: Path = EXPECTED_PATH) -> list[ExpectedDifference]:
-    """One ExpectedDifference per worker and field of each [[difference]] entry."""
-    if not path.exists():
-        return []
-    with path.open("rb") as source:
-        entries = tomllib.load(source).get("difference", [])
-    return [expected for entry in entries for expected in _expand(path, entry)]
-
-
-def _expand(path: Path, entry: dict) -> list[ExpectedDifference]:
-    missing = {"case", "workers", "field", "reason"} - set(entry)
-    if missing:
-        raise ValueError(f"{path}: an expected difference lacks {sorted(missing)}: {entry}")
-    fields = [entry["field"]] if isinstance(entry["field"], str) else entry["field"]
-    if not set(fields) <= set(FIELDS):
-        raise ValueError(f"{path}: fields of {entry['case']} must be among {FIELDS}, got {fields!r}")
-    if not entry["reason"].strip():
-        raise ValueError(f"{path}: the expected difference of {entry['case']} needs a reason")
-    runtime = entry.get("runtime")
-    if runtime not in (None, *RUNTIMES):
-        raise ValueError(f"{path}: runtime of {entry['case']} must be one of {RUNTIMES}, got {runtime!r}")
-    names = [registry.get(worker).name for worker in entry["workers"]]
-    return [
-        ExpectedDifference(entry["case"], name, field, entry["reason"].strip(), runtime)
-        for name in names
-        for field in fields
-    ]
+    def render(self, pin: PinnedDifference) -> str:
+        return (
+            f"{self.label} changed its answer to a pinned expected difference: pinned status {self.pinned.status}, "
+            f"body sha256 {self.pinned.sha256}; got status {self.actual[0]}, body sha256 {self.actual[1]}. "
+            f"Update or remove the entry of {pin.case} in expected-differences.toml ({pin.reason})"
+        )
 
 
 @dataclass
 class Judgement:
-    """What one comparison means: divergences nobody declared, declared ones seen, declared ones not seen."""
+    """What one comparison means: divergences nobody pinned, answers that are not the contract's, pinned answers
+    that changed, and the pinned divergences seen."""
 
-    unexpected: list[Divergence]
-    expected: list[tuple[Divergence, list[ExpectedDifference]]]
-    not_observed: list[ExpectedDifference]
+    unexpected: list[Divergence] = field(default_factory=list)
+    wrong: dict[str, list[Mismatch]] = field(default_factory=dict)  # label -> its mismatches with the oracle
+    summary: str = ""  # the contract's answer in a few words
+    changed: list[Changed] = field(default_factory=list)
+    expected: list[Divergence] = field(default_factory=list)
+    pin: PinnedDifference | None = None
+    deviating: frozenset[str] = frozenset()  # labels the pin says answer differently from the contract
 
     @property
     def failed(self) -> bool:
-        return bool(self.unexpected or self.not_observed)
+        return bool(self.unexpected or self.wrong or self.changed)
 
-    def outcome_of(self, worker: str) -> str:
-        """pass, fail or xfail for one worker (of an undeclared divergence, the workers outside the majority fail)."""
-        if any(worker in divergence.minority for divergence in self.unexpected):
+    @property
+    def eventful(self) -> bool:
+        return self.failed or bool(self.expected)
+
+    def outcome_of(self, label: str) -> str:
+        """pass, fail or xfail for one worker: a worker whose answer is not the contract's fails, and so does one
+        whose pinned answer changed; of a divergence nobody pinned that the oracle cannot blame, the workers outside
+        the majority fail."""
+        if label in self.wrong or any(change.label == label for change in self.changed):
             return "fail"
-        if any(expectation.worker == worker for expectation in self.not_observed):
+        if any(label in self.blamed(divergence) for divergence in self.unexpected):
             return "fail"
-        if any(e.worker == worker for _, expectations in self.expected for e in expectations):
+        if self.expected and label in self.deviating:
             return "xfail"
         return "pass"
 
+    def blamed(self, divergence: Divergence) -> tuple[str, ...]:
+        """The workers a divergence counts against: those the oracle found wrong, else the minority."""
+        wrong = tuple(label for workers, _ in divergence.groups for label in workers if label in self.wrong)
+        return wrong or divergence.minority
+
     @property
     def reasons(self) -> list[str]:
-        return list(dict.fromkeys(e.reason for _, expectations in self.expected for e in expectations))
+        return [self.pin.reason] if self.pin and self.expected else []
 
-    def reasons_of(self, worker: str) -> list[str]:
-        return [
-            reason
-            for reason in self.reasons
-            if any(e.worker == worker and e.reason == reason for _, expectations in self.expected for e in expectations)
-        ]
+    def reasons_of(self, label: str) -> list[str]:
+        return self.reasons if label in self.deviating else []
 
     def report(self, heading: str) -> str:
+        from parity import oracle
+
         sections = [heading]
         sections += [divergence.render() for divergence in self.unexpected]
+        sections += [oracle.render(label, mismatches, self.summary) for label, mismatches in self.wrong.items()]
+        sections += [change.render(self.pin) for change in self.changed]
         sections += [
-            divergence.render() + "".join(f"\n(expected difference of {e.worker}: {e.reason})" for e in expectations)
-            for divergence, expectations in self.expected
+            f"{divergence.render()}\n(expected difference of {', '.join(sorted(self.deviating))}: {self.pin.reason})"
+            for divergence in self.expected
         ]
-        sections += [_not_observed(expectation) for expectation in self.not_observed]
         return "\n\n".join(sections)
-
-
-def _not_observed(expectation: ExpectedDifference) -> str:
-    return (
-        f"expected difference not observed: {expectation.worker} gave the reference {expectation.field} "
-        f"({expectation.reason}); remove it from {EXPECTED_PATH.name}"
-    )
 
 
 def judge(
     case_id: str,
-    views: dict[str, dict[str, object]],
-    expected: list[ExpectedDifference],
-    targets: dict[str, tuple[str, str | None]] | None = None,
+    replies: dict[str, Reply],
+    targets: Targets | None = None,
+    *,
+    compare_mode: str = "bytes",
+    expectations: dict[str, Expectation] | None = None,
+    pins: list[PinnedDifference] = (),
 ) -> Judgement:
-    """Compare the views field by field. A declared worker must differ from the workers without a declaration
-    (the reference answer), who must agree; declarations are only checked when such a reference worker takes part.
+    """Compare the replies field by field and check each against its expectation (the contract's answer).
 
-    Views are keyed by target label (a worker name, or name@runtime when one worker runs in several runtimes);
-    `targets` maps each label to its worker name and runtime (None: an external worker).
+    Replies are keyed by target label (a worker name, or name@runtime when one worker runs in several runtimes);
+    `targets` maps each label to its worker name and runtime (None: an external worker). A pinned expected
+    difference of this case lets status and body differ, as long as every worker gives exactly its pinned answer.
     """
-    targets = targets if targets is not None else {label: (label, None) for label in views}
-    declared = [t for e in expected if e.case == case_id for t in e.for_targets(targets)]
-    divergences = {divergence.field: divergence for divergence in compare(views)}
-    judgement = Judgement([], [], [])
-    for field in FIELDS:
-        listed = [e for e in declared if e.field == field]
-        reference = {view[field] for worker, view in views.items() if worker not in {e.worker for e in listed}}
-        if not listed or not reference:  # nothing declared, or no reference worker: all must simply agree
-            if field in divergences:
-                judgement.unexpected.append(divergences[field])
-            continue
-        if len(reference) > 1:
-            judgement.unexpected.append(divergences[field])
-            continue
-        differing = [e for e in listed if views[e.worker][field] not in reference]
-        judgement.not_observed += [e for e in listed if e not in differing]
-        if differing:
-            judgement.expected.append((divergences[field], differing))
+    targets = targets if targets is not None else {label: (label, None) for label in replies}
+    views = {label: comparable(reply, compare_mode, targets[label][0]) for label, reply in replies.items()}
+    judgement = Judgement(pin=next((pin for pin in pins if pin.case == case_id), None))
+    pinned = _check_pins(judgement, views, targets)
+    for divergence in compare(views):
+        explained = divergence.field in ("status", "body") and pinned and not judgement.changed
+        (judgement.expected if explained else judgement.unexpected).append(divergence)
+    for label, expectation in (expectations or {}).items():
+        judgement.summary = expectation.summary
+        mismatches = expectation.mismatches(replies[label], status_and_body=label not in judgement.deviating)
+        if mismatches:
+            judgement.wrong[label] = mismatches
     return judgement
+
+
+def _check_pins(judgement: Judgement, views: dict[str, dict[str, object]], targets: Targets) -> bool:
+    """Record pinned answers that changed and the deviating labels; True when every target has a pinned answer."""
+    pin = judgement.pin
+    if pin is None:
+        return False
+    answers = {label: pin.answer_for(*targets[label]) for label in views}
+    for label, pinned in answers.items():
+        actual = answer_of(views[label])
+        if pinned is not None and (pinned.status, pinned.sha256) != actual:
+            judgement.changed.append(Changed(label, pinned, actual))
+    judgement.deviating = frozenset(
+        label for label in views if targets[label][0] in pin.workers and answers[label] is not None
+    )
+    return all(answer is not None for answer in answers.values())

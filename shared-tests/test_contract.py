@@ -75,6 +75,13 @@ def test_every_response_names_the_worker(worker, any_reply):
     assert any_reply.header("x-worker") == worker.name
 
 
+@pytest.mark.contract("C14")
+def test_no_header_but_the_contracts_and_transport_ones(any_reply):
+    contract_headers = {"content-type", "x-worker", "allow", "cache-control"}
+    assert set(any_reply.compared_headers()) <= contract_headers
+    assert all(len(values) == 1 for values in any_reply.compared_headers().values())  # none repeated
+
+
 @pytest.mark.contract("C11")
 def test_no_response_redirects(any_reply):
     assert not 300 <= any_reply.status < 400
@@ -191,6 +198,14 @@ def test_head_answers_like_get(worker, path):
     head, got = send(worker, "HEAD", path), worker.get(path)
     assert {**head.parity_view(), "body": None} == {**got.parity_view(), "body": None}
     assert head.header("x-worker") == got.header("x-worker")
+
+
+@pytest.mark.contract("C10")
+@pytest.mark.parametrize("path", [*KNOWN_PATHS, "/nope"])
+def test_head_content_length_is_absent_or_the_get_bodys_length(worker, path):
+    head = send(worker, "HEAD", path)
+    got = client.get(worker.base_url, path)  # after the HEAD, which changed nothing (C10.2): the GET it stands for
+    assert head.header("content-length") in (None, str(len(got.body)))
 
 
 @pytest.mark.contract("C10")

@@ -1,7 +1,9 @@
-"""Differential testing: the same request to every selected worker must get the same answer (CONTRACT.md C14).
+"""Differential testing: the same request to every selected worker must get the same answer, and that answer must
+be the contract's (CONTRACT.md C14; the oracle of each case is shared-tests/expected.py).
 
 Every case of corpus.toml is one test (its id is the case id); a hypothesis property test adds generated form posts.
-Differences the workers cannot avoid are listed in expected-differences.toml and become expected failures.
+Differences the contract cannot remove would be pinned in expected-differences.toml (there are none) and become
+expected failures. The judge itself is tested without workers in test_judge.py.
 """
 
 from __future__ import annotations
@@ -9,16 +11,17 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from itertools import cycle, islice
 
+import expected
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parity import corpus, divergence
+from parity import corpus, divergence, pins
 from parity import pytest_contract_plugin as recorded
 from parity.client import Reply, multipart_body, request
 
 CASES = corpus.load()
-EXPECTED = divergence.load_expected()
+PINS = pins.load()
 
 
 @pytest.fixture(scope="session")
@@ -37,8 +40,7 @@ def compared_workers(request: pytest.FixtureRequest, selection) -> list:
 def record(node: pytest.Item, workers: list, judgement: divergence.Judgement, detail: str) -> None:
     """Each worker's outcome, and the divergence, for the parity report (parity/pytest_contract_plugin.py)."""
     outcomes = {w.id: (judgement.outcome_of(w.label), " ".join(judgement.reasons_of(w.label))) for w in workers}
-    differs = judgement.unexpected or judgement.expected or judgement.not_observed
-    recorded.record_cells(node, outcomes, detail if differs else "")
+    recorded.record_cells(node, outcomes, detail if judgement.eventful else "")
 
 
 def send_to_all(workers: list, send) -> dict[str, Reply]:
@@ -48,10 +50,20 @@ def send_to_all(workers: list, send) -> dict[str, Reply]:
         return {worker.label: reply for worker, reply in zip(workers, replies, strict=True)}
 
 
-def compare_replies(workers: list, replies: dict[str, Reply], case_id: str, compare: str = "bytes"):
-    views = {label: divergence.comparable(reply, compare) for label, reply in replies.items()}
+def judge_replies(
+    workers: list, replies: dict[str, Reply], case_id: str, answer, method: str, path: str, compare: str = "bytes"
+) -> divergence.Judgement:
+    """Compare the replies with each other and check each against the contract's `answer` (expected.outcome)."""
     targets = {worker.label: (worker.name, worker.runtime) for worker in workers}  # runtime None: --base-url
-    return divergence.judge(case_id, views, EXPECTED, targets)
+    expectations = {worker.label: expected.expectation(answer, method, path, worker.name) for worker in workers}
+    return divergence.judge(case_id, replies, targets, compare_mode=compare, expectations=expectations, pins=PINS)
+
+
+def contract_answer(case: corpus.Case) -> str | dict[str, str]:
+    """The answer the case states, else the one the oracle derives from the request."""
+    if case.expect is not None:
+        return case.expect
+    return expected.outcome(case.method, case.path, case.headers, case.sent_body())
 
 
 def case_param(case: corpus.Case):
@@ -63,7 +75,8 @@ def case_param(case: corpus.Case):
 @pytest.mark.parametrize("case", [case_param(case) for case in CASES])
 def test_corpus_case(case: corpus.Case, compared_workers: list, request: pytest.FixtureRequest) -> None:
     replies = send_to_all(compared_workers, case.send)
-    judgement = compare_replies(compared_workers, replies, case.id, case.compare)
+    answer = contract_answer(case)
+    judgement = judge_replies(compared_workers, replies, case.id, answer, case.method, case.path, case.compare)
     names = ", ".join(replies)
     detail = judgement.report(f"case {case.id}: {case.describe()}\nworkers: {names}")
     record(request.node, compared_workers, judgement, detail)
@@ -76,8 +89,20 @@ def test_corpus_case(case: corpus.Case, compared_workers: list, request: pytest.
 def test_corpus_is_well_formed() -> None:
     assert len(CASES) >= 60
     known = {case.id for case in CASES}
-    stale = [e.case for e in EXPECTED if e.case not in known]
+    stale = [pin.case for pin in PINS if pin.case not in known]
     assert not stale, f"expected-differences.toml names cases that are not in corpus.toml: {stale}"
+    assert set(corpus.ANSWER_NAMES) == set(expected.NAMED_ANSWERS)
+
+
+@pytest.mark.parametrize("case", [pytest.param(case, id=case.id) for case in CASES if case.expect is not None])
+def test_stated_answer_is_the_derived_one(case: corpus.Case) -> None:
+    """Where a case states the contract's answer, expected.py's reading of the contract derives the same one
+    (a check of the oracle and of the corpus, not of a worker)."""
+    derived = expected.outcome(case.method, case.path, case.headers, case.sent_body())
+    for worker in ("js-worker", "py-worker"):
+        stated_answer = expected.expectation(case.expect, case.method, case.path, worker)
+        derived_answer = expected.expectation(derived, case.method, case.path, worker)
+        assert (derived_answer.status, derived_answer.body) == (stated_answer.status, stated_answer.body), derived
 
 
 # --- generated submissions -------------------------------------------------------------------------------------
@@ -155,7 +180,8 @@ def test_generated_submission(
     # function_scoped_fixture is suppressed because `request` only serves to record properties; no state is reset.
     body, content_type = encode(encoding, name, message)
     replies = send_to_all(compared_workers, lambda base_url: request_form(base_url, body, content_type))
-    judgement = compare_replies(compared_workers, replies, "generated-submission")
+    answer = {"name": name, "message": message}  # the fields sent: the oracle renders the contract's page for them
+    judgement = judge_replies(compared_workers, replies, "generated-submission", answer, "POST", "/form")
     submitted = (
         f"POST /form ({encoding}) with name={name!r} ({len(name)} code points), "
         f"message={message!r} ({len(message)} code points)"
@@ -168,76 +194,3 @@ def test_generated_submission(
 
 def request_form(base_url: str, body: bytes, content_type: str) -> Reply:
     return request(base_url, "POST", "/form", body=body, headers={"content-type": content_type})
-
-
-# --- the comparison itself (no workers needed) ----------------------------------------------------------------
-
-
-def view(status: int = 200, body: bytes = b"ok", content_type: str | None = "text/plain; charset=utf-8") -> dict:
-    return {"status": status, "body": body, "content-type": content_type, "allow": None, "cache-control": None}
-
-
-def expect(worker: str, field: str = "status", runtime: str | None = None) -> divergence.ExpectedDifference:
-    return divergence.ExpectedDifference("case", worker, field, f"{worker} cannot help it", runtime)
-
-
-def test_agreeing_workers_pass() -> None:
-    judgement = divergence.judge("case", {"js-worker": view(), "py-worker": view()}, [])
-    assert not judgement.failed and not judgement.expected
-
-
-def test_an_undeclared_difference_fails_the_minority() -> None:
-    views = {"js-worker": view(), "py-worker": view(), "py-worker-minimal": view(400)}
-    judgement = divergence.judge("case", views, [])
-    assert judgement.failed
-    assert [judgement.outcome_of(name) for name in views] == ["pass", "pass", "fail"]
-    assert "status differs:\n  js-worker, py-worker: 200\n  py-worker-minimal: 400" in judgement.report("case")
-
-
-def test_a_declared_difference_is_expected_and_strict() -> None:
-    views = {"js-worker": view(), "py-worker": view(400)}
-    judgement = divergence.judge("case", views, [expect("py-worker")])
-    assert not judgement.failed and judgement.reasons == ["py-worker cannot help it"]
-    assert [judgement.outcome_of(name) for name in views] == ["pass", "xfail"]
-    no_longer = divergence.judge("case", {"js-worker": view(), "py-worker": view()}, [expect("py-worker")])
-    assert no_longer.failed and "expected difference not observed" in no_longer.report("case")
-
-
-def test_a_declaration_for_another_runtime_does_not_apply() -> None:
-    views = {"js-worker": view(), "py-worker-minimal": view(400)}
-    declared = [expect("py-worker-minimal", runtime="pyodide-workerd")]
-    js = ("js-worker", "workerd")
-    on_workerd = divergence.judge(
-        "case", views, declared, {"js-worker": js, "py-worker-minimal": ("py-worker-minimal", "workerd")}
-    )
-    assert on_workerd.failed and not on_workerd.not_observed
-    hosted = ("py-worker-minimal", "pyodide-workerd")
-    assert not divergence.judge("case", views, declared, {"js-worker": js, "py-worker-minimal": hosted}).failed
-
-
-def test_one_worker_in_two_runtimes_is_compared_per_runtime() -> None:
-    views = {"js-worker": view(), "py-worker@workerd": view(), "py-worker@pyodide-workerd": view(400)}
-    targets = {
-        "js-worker": ("js-worker", "workerd"),
-        "py-worker@workerd": ("py-worker", "workerd"),
-        "py-worker@pyodide-workerd": ("py-worker", "pyodide-workerd"),
-    }
-    undeclared = divergence.judge("case", views, [], targets)
-    assert [undeclared.outcome_of(label) for label in views] == ["pass", "pass", "fail"]
-    declared = divergence.judge("case", views, [expect("py-worker", runtime="pyodide-workerd")], targets)
-    assert not declared.failed
-    assert [declared.outcome_of(label) for label in views] == ["pass", "pass", "xfail"]
-
-
-def test_only_the_difference_c14_allows_is_masked() -> None:
-    counter = Reply(200, {"content-type": "text/html"}, b'<p><span id="count">7</span></p>')
-    assert divergence.comparable(counter, "counter-value")["body"] == b'<p><span id="count">(count masked)</span></p>'
-    compact = Reply(200, {}, b'{"worker":"js-worker","d1":true}')
-    spaced = Reply(200, {}, b'{"worker": "py-worker", "d1": true}')
-    assert divergence.status_shape(compact.body) == b'{"worker":"(value masked)","d1":"(value masked)"}'
-    assert divergence.status_shape(spaced.body).endswith(b"(not in compact JSON form)")
-
-
-def test_body_diffs_show_invisible_characters_escaped() -> None:
-    diff = divergence.body_diff(b"Thanks, a\x00b\xe2\x80\xae!\n", b"Thanks, ab!\n", "js-worker", "py-worker")
-    assert "-Thanks, a\\x00b\\u202e!" in diff and "+Thanks, ab!" in diff

@@ -142,3 +142,13 @@ def test_a_missing_pyproject_is_a_clear_error(tmp_path: Path) -> None:
 def test_dist_info_name_gives_package_and_version() -> None:
     assert pymodules.parse_dist_info_name("starlette-1.10.0.dist-info") == ("starlette", "1.10.0")
     assert pymodules.parse_dist_info_name("workers_runtime_sdk-1.9.5.dist-info") == ("workers-runtime-sdk", "1.9.5")
+
+
+SHARED_MODULES = ("forms.py", "pages.py", "submission.py")  # each Python worker deploys alone, so each has a copy
+
+
+@pytest.mark.parametrize("module", SHARED_MODULES)
+def test_shared_modules_are_byte_identical_in_every_python_worker(module: str) -> None:
+    python_workers = [worker for worker in registry.WORKERS if worker.is_python]
+    copies = {worker.id: (worker.folder / "src" / module).read_bytes() for worker in python_workers}
+    assert len(copies) == 2 and len(set(copies.values())) == 1, f"src/{module} differs between {', '.join(copies)}"

@@ -12,8 +12,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import js
-from workers import Blob, File, Request, Response, WorkerEntrypoint
+from workers import Request, Response, WorkerEntrypoint
 
+import forms
 import pages
 import submission
 
@@ -100,12 +101,12 @@ async def submit_form(request: Request, env: Any) -> Reply:
     if body is None:
         return text(413, "Payload Too Large")
 
-    content_type = request.headers.get("content-type") or ""
+    content_type = raw_header(request, "content-type") or ""
     kind = submission.media_type(content_type)
     if kind == submission.URLENCODED:
         fields = submission.urlencoded_fields(body)
     elif kind == submission.MULTIPART:
-        fields = await multipart_fields(body, content_type)
+        fields = await forms.multipart_fields(body, content_type)
         if fields is None:
             return html(400, pages.form_page(error="Malformed form data."))
     else:
@@ -119,9 +120,16 @@ async def submit_form(request: Request, env: Any) -> Reply:
     return html(200, pages.thanks_page(name, message))
 
 
+def raw_header(request: Request, name: str) -> str | None:
+    """The header as the runtime has it. The SDK's request.headers applies str.strip(), which also removes U+000B,
+    U+001C and more that is not ASCII whitespace (C4.2 trims ASCII whitespace only)."""
+    value = request.js_object.headers.get(name)
+    return value if isinstance(value, str) else None  # JS null when absent
+
+
 async def read_body_within(request: Request, limit: int) -> bytes | None:
     """The body's bytes, or None when it exceeds the limit, declared in content-length or counted as it arrives."""
-    declared = submission.declared_length(request.headers.get("content-length"))
+    declared = submission.declared_length(raw_header(request, "content-length"))
     if declared is not None and declared > limit:
         return None
     if not request.body:
@@ -133,30 +141,6 @@ async def read_body_within(request: Request, limit: int) -> bytes | None:
             return None
         chunks.append(chunk.to_bytes())
     return b"".join(chunks)
-
-
-async def multipart_fields(body: bytes, content_type: str) -> list[tuple[str, str]] | None:
-    """The text fields of a multipart body, parsed by the runtime's FormData; None when it cannot be parsed."""
-    try:
-        form = await Response(body, headers={"content-type": content_type}).form_data()
-    except TypeError:  # what the runtime's parser raises for a malformed body
-        return None
-    fields = []
-    for name, value in form.items():
-        text = await text_value(value)
-        if text is not None:
-            fields.append((name, text))
-    return fields
-
-
-async def text_value(value: str | Blob) -> str | None:
-    """A text field's value, or None for a file part, which is ignored (C4.4, C4.5)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, File) and value.name == "":
-        # filename="" is a text field in the contract; some FormData parsers (Node's) make it a File.
-        return (await value.bytes()).decode("utf-8", "replace")
-    return None
 
 
 async def count_visit(request: Request, env: Any) -> Reply:

@@ -61,9 +61,8 @@ async def submit_form(request: Request) -> Response:
     if kind == submission.URLENCODED:
         fields = submission.urlencoded_fields(body)
     elif kind == submission.MULTIPART:
-        try:
-            fields = forms.multipart_fields(body, content_type)
-        except forms.MalformedFormData:
+        fields = await forms.multipart_fields(body, content_type)  # the platform's parser, not request.form()
+        if fields is None:
             return html(pages.form_page(error="Malformed form data."), 400)
     else:
         return text("Unsupported Media Type", 415)
