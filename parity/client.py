@@ -43,8 +43,7 @@ def request(
 ) -> Reply:
     """Send one request; a list body is sent with chunked transfer encoding."""
     url = urlsplit(base_url)
-    with _count_lock:
-        REQUESTS_SENT[base_url.rstrip("/")] += 1
+    count_request(base_url)
     connection_class = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(url.netloc, timeout=timeout)
     try:
@@ -58,6 +57,11 @@ def request(
         return Reply(response.status, received, payload)
     finally:
         connection.close()
+
+
+def count_request(base_url: str) -> None:
+    with _count_lock:
+        REQUESTS_SENT[base_url.rstrip("/")] += 1
 
 
 def get(base_url: str, path: str, **kwargs) -> Reply:

@@ -1,0 +1,97 @@
+"""Raw HTTP/1.x over a socket: requests http.client will not send (HTTP/1.0, no Host, repeated or malformed headers)
+and bodies sent at the caller's own pace. Answers are parsed into the same Reply as parity.client's."""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import socket
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from parity import client
+
+HOST_PLACEHOLDER = b"{host}"
+
+
+def address(base_url: str) -> tuple[str, int]:
+    url = urlsplit(base_url)
+    if url.scheme != "http":
+        raise ValueError(f"raw requests speak plain HTTP only, not {base_url}")
+    return url.hostname, url.port or 80
+
+
+@contextlib.contextmanager
+def connection(base_url: str, timeout: float = 30.0) -> Iterator[socket.socket]:
+    client.count_request(base_url)
+    with socket.create_connection(address(base_url), timeout=timeout) as sock:
+        yield sock
+
+
+def with_host(base_url: str, request: bytes) -> bytes:
+    """The request with every `{host}` replaced by the server's host:port."""
+    return request.replace(HOST_PLACEHOLDER, urlsplit(base_url).netloc.encode())
+
+
+def exchange(base_url: str, request: bytes, timeout: float = 30.0) -> client.Reply:
+    """Send the request bytes as they are (`{host}` filled in) and read the one answer."""
+    with connection(base_url, timeout) as sock:
+        # The server may answer (414, 431, 400) and close before it has read everything: the answer still counts.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(with_host(base_url, request))
+        return read_reply(sock, head=request.startswith(b"HEAD "))
+
+
+def answered_within(sock: socket.socket, seconds: float) -> bool:
+    """Has the server sent anything (an answer, or closed the connection) within `seconds`?"""
+    return bool(select.select([sock], [], [], seconds)[0])
+
+
+def read_reply(sock: socket.socket, head: bool = False) -> client.Reply:
+    """The next final answer on the connection (1xx interim answers are skipped), framed as its headers say."""
+    stream = sock.makefile("rb")
+    while True:
+        status, headers = _read_head(stream)
+        if not 100 <= status < 200:
+            break
+    if head or status in (204, 304):
+        return client.Reply(status, headers, b"")
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        return client.Reply(status, headers, _read_chunked(stream))
+    if "content-length" in headers:
+        return client.Reply(status, headers, _read_exactly(stream, int(headers["content-length"])))
+    return client.Reply(status, headers, stream.read())
+
+
+def _read_head(stream) -> tuple[int, dict[str, str]]:
+    status_line = stream.readline()
+    parts = status_line.split(None, 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
+        raise ConnectionError(f"no HTTP answer, got {status_line[:200]!r}")
+    headers: dict[str, str] = {}
+    while (line := stream.readline()) not in (b"\r\n", b"\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(parts[1]), headers
+
+
+def _read_exactly(stream, size: int) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise ConnectionError(f"the connection closed after {len(data)} of {size} body bytes")
+    return data
+
+
+def _read_chunked(stream) -> bytes:
+    chunks = []
+    while (size := int(stream.readline().split(b";")[0], 16)) > 0:
+        chunks.append(_read_exactly(stream, size))
+        stream.readline()
+    while stream.readline() not in (b"\r\n", b"\n", b""):  # trailers
+        pass
+    return b"".join(chunks)
+
+
+def chunk(data: bytes) -> bytes:
+    """One chunk of a chunked body."""
+    return b"%x\r\n%s\r\n" % (len(data), data)
