@@ -7,6 +7,7 @@ import contextlib
 import select
 import socket
 from collections.abc import Iterator
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from parity import client
@@ -47,23 +48,17 @@ def answered_within(sock: socket.socket, seconds: float) -> bool:
     return bool(select.select([sock], [], [], seconds)[0])
 
 
-def read_reply(sock: socket.socket, head: bool = False) -> client.Reply:
-    """The next final answer on the connection (1xx interim answers are skipped), framed as its headers say."""
-    stream = sock.makefile("rb")
+def read_reply(source: socket.socket | BinaryIO, head: bool = False) -> client.Reply:
+    """The next final answer on a connection (1xx interim answers are skipped), framed as its headers say."""
+    stream = source.makefile("rb") if isinstance(source, socket.socket) else source
     while True:
-        status, headers = _read_head(stream)
+        status, headers = read_head(stream)
         if not 100 <= status < 200:
-            break
-    if head or status in (204, 304):
-        return client.Reply(status, headers, b"")
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        return client.Reply(status, headers, _read_chunked(stream))
-    if "content-length" in headers:
-        return client.Reply(status, headers, _read_exactly(stream, int(headers["content-length"])))
-    return client.Reply(status, headers, stream.read())
+            return read_body(stream, status, headers, head)
 
 
-def _read_head(stream) -> tuple[int, dict[str, str]]:
+def read_head(stream: BinaryIO) -> tuple[int, dict[str, str]]:
+    """The status and headers of the next answer, interim or final."""
     status_line = stream.readline()
     parts = status_line.split(None, 2)
     if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
@@ -73,6 +68,17 @@ def _read_head(stream) -> tuple[int, dict[str, str]]:
         name, _, value = line.decode("latin-1").partition(":")
         headers[name.strip().lower()] = value.strip()
     return int(parts[1]), headers
+
+
+def read_body(stream: BinaryIO, status: int, headers: dict[str, str], head: bool = False) -> client.Reply:
+    """The answer whose head has been read, with its body."""
+    if head or status in (204, 304):
+        return client.Reply(status, headers, b"")
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        return client.Reply(status, headers, _read_chunked(stream))
+    if "content-length" in headers:
+        return client.Reply(status, headers, _read_exactly(stream, int(headers["content-length"])))
+    return client.Reply(status, headers, stream.read())
 
 
 def _read_exactly(stream, size: int) -> bytes:
