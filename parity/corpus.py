@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from parity import ROOT, client
+from parity import ROOT, client, rawhttp
 
 CORPUS_PATH = ROOT / "shared-tests" / "corpus.toml"
 URLENCODED = "application/x-www-form-urlencoded"
@@ -26,6 +26,14 @@ ANSWER_NAMES = (
     "malformed",
     "counter",
     "status",
+    # workerd's own answers to requests that never reach a worker (CONTRACT.md C16), for raw cases
+    "uri-too-long",
+    "head-too-large",
+    "no-host",
+    "host-unusable",
+    "bad-version",
+    "not-http",
+    "bad-content-length",
 )
 FIELD_NAMES = ("name", "message")
 BODY_SOURCES = ("body", "hex", "form", "multipart", "chunks", "size")
@@ -42,8 +50,10 @@ CASE_KEYS = {
     "chunk_size",
     "fill",
     "expect",
+    "raw",
     *BODY_SOURCES,
 }
+RAW_EXCLUDES = CASE_KEYS - {"id", "rules", "compare", "note", "raw", "expect"}  # a raw request is given whole
 PART_KEYS = {"name", "value", "value_hex", "filename", "content_type", "headers"}
 RULE_ID = re.compile(r"^C\d+(\.\d+)?$")
 
@@ -66,8 +76,11 @@ class Case:
     note: str = ""
     pieces: tuple[bytes, ...] | None = field(default=None, repr=False)  # explicit chunks, when given
     expect: str | dict[str, str] | None = None  # the contract's answer as the case states it (None: derived)
+    raw: bytes | None = field(default=None, repr=False)  # the whole request as sent, `{host}` filled in
 
     def send(self, base_url: str) -> client.Reply:
+        if self.raw is not None:
+            return rawhttp.exchange(base_url, self.raw)
         return client.request(base_url, self.method, self.path, body=self.wire_body(), headers=dict(self.headers))
 
     def wire_body(self) -> bytes | list[bytes] | None:
@@ -85,6 +98,10 @@ class Case:
 
     def describe(self) -> str:
         """A one-line summary of the request, for failure messages."""
+        if self.raw is not None:
+            line = self.raw.split(b"\r\n", 1)[0]
+            line = line if len(line) <= 120 else line[:100] + b"..."
+            return f"raw request {line!r} ({len(self.raw)} bytes)"
         path = self.path if len(self.path) <= 120 else f"{self.path[:100]}… ({len(self.path)} characters)"
         content_type = _header(self.headers, "content-type")
         kind = f", content-type {content_type!r}" if content_type is not None else ""
@@ -119,6 +136,8 @@ def build_case(entry: dict) -> Case:
     sources = [key for key in BODY_SOURCES if key in entry]
     if len(sources) > 1:
         raise CorpusError(f"case {case_id}: give the body one way only, not {sources}")
+    if "raw" in entry:
+        return _raw_case(case_id, rules, compare, entry)
     body, default_type = _body(entry, sources[0] if sources else None)
     headers = {name: expand(value) for name, value in entry.get("headers", {}).items()}
     if default_type and _header(headers, "content-type") is None:
@@ -147,6 +166,28 @@ def _expect(case_id: str, stated: str | dict | None) -> str | dict[str, str] | N
     if isinstance(stated, dict) and set(stated) <= set(FIELD_NAMES):  # {}: no field at all
         return {key: expand(value) for key, value in stated.items()}
     raise CorpusError(f"case {case_id}: expect must be one of {ANSWER_NAMES} or a table of {FIELD_NAMES}")
+
+
+def _raw_case(case_id: str, rules: tuple[str, ...], compare: str, entry: dict) -> Case:
+    extra = sorted(set(entry) & RAW_EXCLUDES)
+    if extra:
+        raise CorpusError(f"case {case_id}: a raw request is given whole, without {extra}")
+    if "expect" not in entry:  # the oracle derives answers from parsed requests; a raw one states its answer
+        raise CorpusError(f"case {case_id}: a raw request states the contract's answer with `expect`")
+    raw = expand(entry["raw"]).encode()
+    method, _, rest = raw.partition(b" ")
+    return Case(
+        case_id,
+        rules,
+        method.decode("latin-1"),
+        rest.split(b" ", 1)[0].decode("latin-1"),
+        {},
+        None,
+        compare=compare,
+        note=entry.get("note", ""),
+        raw=raw,
+        expect=_expect(case_id, entry["expect"]),
+    )
 
 
 def _header(headers: dict[str, str], name: str) -> str | None:

@@ -111,6 +111,17 @@ NAMED_ANSWERS = {
     "counter": (200, HTML, None),  # the count is whatever the state holds
     "status": (200, JSON, None),  # the values are the worker's own
 }
+URI_TOO_LONG_AT = 65_535  # C16.1: a request target this long never reaches the worker (up to 65,000 bytes does)
+# workerd's own answers, sent before any worker runs (C16): no x-worker; content-type exactly this, or none at all.
+PLATFORM_ANSWERS = {
+    "uri-too-long": (414, "text/plain", b"URI too long"),
+    "head-too-large": (431, "text/plain", b"message head is too large"),
+    "no-host": (400, None, b"Bad Request"),
+    "host-unusable": (500, None, b"Internal Server Error"),
+    "bad-version": (400, "text/plain", b"invalid HTTP version parsed"),
+    "not-http": (400, "text/plain", b"invalid HTTP method parsed"),
+    "bad-content-length": (400, "text/plain", b"invalid content-length parsed"),
+}
 GET_ANSWERS = {"/": "hello", "/hello": "hello", "/form": "form-page", "/counter": "counter", "/status": "status"}
 DOT_SEGMENTS, DOUBLE_DOT_SEGMENTS = {".", "%2e"}, {"..", ".%2e", "%2e.", "%2e%2e"}
 
@@ -133,6 +144,8 @@ def route(target: str) -> str:
 def outcome(method: str, target: str, headers: dict[str, str], body: bytes | None) -> str | dict[str, str]:
     """What the contract answers, as corpus.toml's `expect` writes it: a named answer, or the parsed fields of a form
     post ({"name": ..., "message": ...}, a missing field left out); HEAD is answered as GET (C10.1)."""
+    if len(target.encode()) >= URI_TOO_LONG_AT:
+        return "uri-too-long"
     path = route(target)
     if path not in ALLOW:
         return "not-found"
@@ -179,6 +192,8 @@ def submission_answer(fields: dict[str, str]) -> tuple[int, bytes]:
 
 def expectation(answer: str | dict[str, str], method: str, target: str, worker: str) -> Expectation:
     """The exact answer `worker` must give (C1 x-worker, C8.3 cache-control, C12 allow, C10 HEAD)."""
+    if isinstance(answer, str) and answer in PLATFORM_ANSWERS:
+        return platform_expectation(answer)
     if isinstance(answer, dict):
         status, body = submission_answer(answer)
         content_type, summary = HTML, f"{status} for the fields {answer!r}"
@@ -198,6 +213,12 @@ def expectation(answer: str | dict[str, str], method: str, target: str, worker: 
         lengths = (ABSENT, str(len(body))) if body is not None else None
         return Expectation(status, headers, b"", None, lengths, f"{summary}, empty body (HEAD)")
     return Expectation(status, headers, body, check, None, summary)
+
+
+def platform_expectation(answer: str) -> Expectation:
+    status, content_type, body = PLATFORM_ANSWERS[answer]
+    headers = {"content-type": (content_type,)} if content_type else {}
+    return Expectation(status, headers, body, None, None, f"{status} {answer} (workerd's own answer, C16)")
 
 
 COUNT = re.compile(rb'<span id="count">([1-9][0-9]*)</span>')

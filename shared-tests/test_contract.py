@@ -204,7 +204,7 @@ def test_head_answers_like_get(worker, path):
 @pytest.mark.parametrize("path", [*KNOWN_PATHS, "/nope"])
 def test_head_content_length_is_absent_or_the_get_bodys_length(worker, path):
     head = send(worker, "HEAD", path)
-    got = client.get(worker.base_url, path)  # after the HEAD, which changed nothing (C10.2): the GET it stands for
+    got = worker.get(path)  # after the HEAD, which changed nothing (C10.2): the GET it stands for
     assert head.header("content-length") in (None, str(len(got.body)))
 
 

@@ -1,5 +1,5 @@
 // js-worker: the web app of shared-tests/CONTRACT.md as a plain module worker.
-// Rule ids (C1…C15) in the comments refer to that document.
+// Rule ids (C1…C16) in the comments refer to that document.
 
 const WORKER_NAME = "js-worker";
 const MAX_BODY_BYTES = 65536;

@@ -1,6 +1,6 @@
 """py-worker-minimal: the web app of shared-tests/CONTRACT.md with only the Workers SDK and the standard library.
 
-Rule ids (C1…C15) in the comments refer to that document.
+Rule ids (C1…C16) in the comments refer to that document.
 """
 
 import json

@@ -1,6 +1,6 @@
 """py-worker: the web app of shared-tests/CONTRACT.md as a Starlette application.
 
-Rule ids (C1…C15) in the comments refer to that document. Starlette defaults that would break it are replaced here:
+Rule ids (C1…C16) in the comments refer to that document. Starlette defaults that would break it are replaced here:
 slash redirects, routing on the percent-decoded path, its own 404/405/500 bodies and unordered `allow` header, and
 answering HEAD with the GET endpoint (which would count a visit).
 """
