@@ -119,21 +119,21 @@ def test_a_terminal_that_is_gone_ends_the_echo_without_an_error(tmp_path: Path, 
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def js_port_free() -> None:
+def terminal_and_port(worker: registry.Worker) -> None:
     try:
         for fd in os.openpty():
             os.close(fd)
     except OSError as error:
         pytest.skip(f"no pseudo-terminal here: {error}")
-    if not port_is_free(JS.port):
-        pytest.skip(f"{JS.name}'s default port {JS.port} is taken {liveservers.who_holds(JS.port)}")
+    if not port_is_free(worker.port):
+        pytest.skip(f"{worker.name}'s default port {worker.port} is taken {liveservers.who_holds(worker.port)}")
 
 
-def run_dev_and_request(*options: str) -> tuple[str, str]:
-    """Start js in a terminal, request a path no other run uses, stop with Ctrl-C; the terminal's text and path."""
+def run_dev_and_request(worker: registry.Worker, *options: str) -> tuple[str, str]:
+    """Start a worker in a terminal, request a path no other run uses, stop with Ctrl-C; the terminal's text, path."""
+    terminal_and_port(worker)
     env = {name: value for name, value in os.environ.items() if name not in ("NO_COLOR", "PARITY_EXIT_WITH_PARENT")}
-    command = [sys.executable, "-m", "parity", "dev", "--worker", "js", *options]
+    command = [sys.executable, "-m", "parity", "dev", "--worker", worker.id, *options]
     terminal = pexpect.spawn(
         command[0],
         command[1:],
@@ -149,24 +149,26 @@ def run_dev_and_request(*options: str) -> tuple[str, str]:
     try:
         terminal.expect_exact("Press Ctrl-C to stop.")
         with pytest.raises(urllib.error.HTTPError):
-            urllib.request.urlopen(f"http://127.0.0.1:{JS.port}{path}", timeout=30)
-        assert wait_until(lambda: path in (JS.folder / ".wrangler" / "dev.log").read_text(), 30)
+            urllib.request.urlopen(f"http://127.0.0.1:{worker.port}{path}", timeout=30)
+        assert wait_until(lambda: path in (worker.folder / ".wrangler" / "dev.log").read_text(), 30)
         terminal.sendintr()
         terminal.expect_exact("stopped", timeout=60)
         terminal.expect(pexpect.EOF, timeout=30)
     finally:
         terminal.close(force=True)
-    assert port_is_free(JS.port)
+    assert port_is_free(worker.port)
     return shown.getvalue(), path
 
 
-def test_dev_shows_each_request_prefixed_and_coloured(js_port_free) -> None:
-    shown, path = run_dev_and_request()
+@pytest.mark.parametrize("worker_id", ["js", "py-minimal"])  # wrangler dev, and pyodide-workerd where offline
+def test_dev_shows_each_request_prefixed_and_coloured(worker_id: str) -> None:
+    shown, path = run_dev_and_request(registry.get(worker_id))
     (line,) = [line for line in shown.splitlines() if path in line]
-    assert re.match(rf"\x1b\[[0-9;]*mjs \| \x1b\[0m\[wrangler:info\] GET {path} 404 Not Found \(\d+ms\)", line), line
+    prefix = rf"\x1b\[[0-9;]*m{worker_id} \| \x1b\[0m"
+    assert re.match(rf"{prefix}\[(wrangler|pyodide-workerd):info\] GET {path} 404 Not Found \(\d+ms\)", line), line
 
 
-def test_dev_quiet_shows_no_server_lines(js_port_free) -> None:
-    shown, path = run_dev_and_request("--quiet")
+def test_dev_quiet_shows_no_server_lines() -> None:
+    shown, path = run_dev_and_request(JS, "--quiet")
     assert path not in shown
     assert "js | " not in ANSI.sub("", shown)
