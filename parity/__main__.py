@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from parity import fleet, liveservers, parentwatch, registry, runtimes, toolchain
+from parity import fleet, liveservers, logstream, parentwatch, registry, runtimes, toolchain
 from parity.devserver import DevServer
 
 
@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     dev = commands.add_parser("dev", help="run workers on their default ports with persistent state until Ctrl-C")
     dev.add_argument("--worker", action="append", choices=registry.worker_ids(), help="only this worker (repeatable)")
     dev.add_argument("--python-runtime", choices=[c for c in runtimes.RUNTIME_CHOICES if c != runtimes.ALL])
+    dev.add_argument("--quiet", action="store_true", help="do not echo the servers' logs (their log files still fill)")
     commands.add_parser("stop", help="stop every dev server of this checkout that a run left behind")
     modules = commands.add_parser("python-modules", help="fill a Python worker's python_modules/ from its pylock.toml")
     modules.add_argument("worker", choices=[w.id for w in registry.WORKERS if w.is_python])
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         from parity import pymodules
 
         return with_clear_errors(lambda: pymodules.sync_python_modules(registry.get(args.worker).folder))
-    return run_dev(args.worker or registry.worker_ids(), args.python_runtime)
+    return run_dev(args.worker or registry.worker_ids(), args.python_runtime, quiet=args.quiet)
 
 
 def with_clear_errors(action: Callable[[], object]) -> int:
@@ -79,8 +80,15 @@ def report_started(servers: list[DevServer], failures: dict[str, Exception]) -> 
     sys.stdout.flush()
 
 
-def run_dev(worker_ids: list[str], python_runtime: str | None) -> int:
-    """Start the workers on their default ports, on the state `wrangler dev` uses by default."""
+def follow_logs(servers: list[DevServer]) -> logstream.LogStream:
+    """Each worker keeps its colour whichever workers run."""
+    ids = registry.worker_ids()
+    sources = [logstream.Source(s.worker.id, s.log_path, logstream.colour(ids.index(s.worker.id))) for s in servers]
+    return logstream.LogStream(sources)
+
+
+def run_dev(worker_ids: list[str], python_runtime: str | None, quiet: bool = False) -> int:
+    """Start the workers on their default ports, on the state `wrangler dev` uses by default; echo their logs."""
     servers = [
         DevServer(
             w,
@@ -92,6 +100,7 @@ def run_dev(worker_ids: list[str], python_runtime: str | None) -> int:
         )
         for w in map(registry.get, worker_ids)
     ]
+    logs = None if quiet else follow_logs(servers).start()
     try:
         with fleet.interrupt_on_signals():
             failures = fleet.start_parallel(servers)
@@ -107,6 +116,8 @@ def run_dev(worker_ids: list[str], python_runtime: str | None) -> int:
     finally:
         say("stopping ...")
         fleet.stop_all(servers)
+        if logs is not None:
+            logs.stop()  # after the servers, so that what they say while stopping is shown too
         say("stopped")
     return 0
 

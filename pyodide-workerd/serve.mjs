@@ -120,12 +120,23 @@ async function main() {
   const preload = modulesToPreload(config.srcDir);
   const snapshot = await snapshotFor(config, options, preload);
   const { Miniflare } = require("miniflare");
-  const build = () => miniflareOptions(config, options, hostModules({ config, mode: "serve", snapshot, preload }));
+  const modules = () => hostModules({ config, mode: "serve", snapshot, preload });
+  const build = () => ({ ...miniflareOptions(config, options, modules()), log: requestLog() });
   const server = withoutMiniflareSignalHandlers(() => new Miniflare(build()));
   installShutdown(server);
   const url = await server.ready;
   log(`Ready on ${url.origin} (pyodide-workerd, Pyodide ${pyodideVersion()}, workerd ${workerdVersion()})`);
   if (options.watch) watchSources(config.srcDir, () => server.setOptions(build()));
+}
+
+// One line per request, as `wrangler dev` prints them ("GET /hello 200 OK (3ms)"): miniflare writes them through
+// its Log. Readiness is ours to log (with the versions), so miniflare's own "Ready on" is left out.
+function requestLog() {
+  const { Log, LogLevel } = require("miniflare");
+  const requestsOnly = class extends Log {
+    logReady() {}
+  };
+  return new requestsOnly(LogLevel.INFO, { prefix: "pyodide-workerd" });
 }
 
 function workerdVersion() {
