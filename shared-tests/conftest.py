@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from parity import client, fleet, parentwatch, registry, runinfo, runtimes
+from parity import client, fleet, parentwatch, registry, runinfo, runtimes, soak
 from parity.devserver import DevServer
 
 
@@ -44,6 +44,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "contract(*rules): the contract rule ids (C1, C2, ...) a test checks")
+    config.addinivalue_line("markers", "soak: minutes of load and restarts; only `./noxw -s soak` runs them (-m soak)")
     config.stash[SELECTION] = Selection.from_options(config)
     parentwatch.exit_with_parent()
 
@@ -120,6 +121,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "worker" in metafunc.fixturenames:
         ids = [target.id for target in metafunc.config.stash[SELECTION].targets]
         metafunc.parametrize("worker", ids, ids=ids, indirect=True, scope="session")
+    if "local_target" in metafunc.fixturenames:  # a target the test starts servers of itself, on state of its own
+        local = [target for target in metafunc.config.stash[SELECTION].targets if target.choice is not None]
+        metafunc.parametrize("local_target", local, ids=[target.id for target in local])
 
 
 @dataclass
@@ -234,3 +238,20 @@ def worker(request: pytest.FixtureRequest, workers_fleet: Fleet) -> WorkerUnderT
 @pytest.fixture(scope="session")
 def selection(request: pytest.FixtureRequest) -> Selection:
     return request.config.stash[SELECTION]
+
+
+SOAK_ROWS = pytest.StashKey[list[soak.Row]]()
+
+
+@pytest.fixture(scope="session")
+def soak_rows(request: pytest.FixtureRequest) -> list[soak.Row]:
+    """The soak tests' counts, printed as one table at the end of the run."""
+    return request.config.stash.setdefault(SOAK_ROWS, [])
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    rows = config.stash.get(SOAK_ROWS, [])
+    if rows:
+        terminalreporter.section("soak: GET /counter under load and restarts")
+        for line in soak.table(rows):
+            terminalreporter.write_line(line)
