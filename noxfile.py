@@ -143,6 +143,12 @@ def bench(session: nox.Session) -> None:
     harness(session, "parity.bench")
 
 
+@nox.session(default=False)
+def soak(session: nox.Session) -> None:
+    """The counter under abuse: GET/HEAD/restart/kill -9 state machine, 10,000 GETs with restarts, per worker."""
+    pytest(session, "shared-tests/test_soak.py", "-m", "soak")
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff for Python, prettier for JavaScript, actionlint for the GitHub workflow."""

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import pytest
 
-from parity import client, fleet, parentwatch, registry, results, runtimes
+from parity import client, fleet, parentwatch, registry, results, runtimes, soak
 from parity import pytest_contract_plugin as recorded
 from parity.devserver import DevServer
 
@@ -43,6 +43,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     recorded.register_markers(config)
+    config.addinivalue_line("markers", "soak: minutes of load and restarts; only `./noxw -s soak` runs them (-m soak)")
     selection = config.stash[SELECTION] = Selection.from_options(config)
     recorded.declare_targets(config, {target.id: target.worker_and_runtime for target in selection.targets})
     parentwatch.exit_with_parent()
@@ -124,6 +125,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "worker" in metafunc.fixturenames:
         ids = [target.id for target in metafunc.config.stash[SELECTION].targets]
         metafunc.parametrize("worker", ids, ids=ids, indirect=True, scope="session")
+    if "local_target" in metafunc.fixturenames:  # a target the test starts servers of itself, on state of its own
+        local = [target for target in metafunc.config.stash[SELECTION].targets if target.choice is not None]
+        metafunc.parametrize("local_target", local, ids=[target.id for target in local])
 
 
 @dataclass
@@ -251,3 +255,20 @@ def worker(request: pytest.FixtureRequest, workers_fleet: Fleet) -> WorkerUnderT
 @pytest.fixture(scope="session")
 def selection(request: pytest.FixtureRequest) -> Selection:
     return request.config.stash[SELECTION]
+
+
+SOAK_ROWS = pytest.StashKey[list[soak.Row]]()
+
+
+@pytest.fixture(scope="session")
+def soak_rows(request: pytest.FixtureRequest) -> list[soak.Row]:
+    """The soak tests' counts, printed as one table at the end of the run."""
+    return request.config.stash.setdefault(SOAK_ROWS, [])
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    rows = config.stash.get(SOAK_ROWS, [])
+    if rows:
+        terminalreporter.section("soak: GET /counter under load and restarts")
+        for line in soak.table(rows):
+            terminalreporter.write_line(line)
