@@ -43,7 +43,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     recorded.register_markers(config)
-    config.addinivalue_line("markers", "soak: minutes of load and restarts; only `./noxw -s soak` runs them (-m soak)")
     selection = config.stash[SELECTION] = Selection.from_options(config)
     recorded.declare_targets(config, {target.id: target.worker_and_runtime for target in selection.targets})
     parentwatch.exit_with_parent()
