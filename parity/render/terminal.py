@@ -90,7 +90,3 @@ def table(
     for row in rows:
         shown.add_row(*row)
     return shown
-
-
-def styled(text: str, style: str = "") -> Text:
-    return Text(text, style)
