@@ -31,7 +31,11 @@ def use_colour(stream: IO[str]) -> bool:
 
 
 def console(
-    stream: IO[str] | None = None, *, colour: bool | None = None, width: int | None = None, plain_width: int = PLAIN_WIDTH
+    stream: IO[str] | None = None,
+    *,
+    colour: bool | None = None,
+    width: int | None = None,
+    plain_width: int = PLAIN_WIDTH,
 ) -> Console:
     """A console on `stream` (stdout): `width` wide, else as wide as the terminal, or `plain_width` in a log.
 
