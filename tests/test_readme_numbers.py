@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import re
 
-from parity import ROOT, bench
+from parity import ROOT
+from parity.bench.units import format_ratio
 
 README = ROOT / "README.md"
 BENCH_MD = ROOT / "docs" / "bench" / "bench.md"
@@ -63,5 +64,5 @@ def test_the_report_tables_hold_the_json_figures() -> None:
     ratios = [result["median_vs_js"] for result in data["startup"]]
     ratios += [result["throughput_vs_js"] for result in data["load"]]
     ratios += [result["peak_vs_js"] for result in data["memory"]]
-    absent = [bench.format_ratio(ratio) for ratio in ratios if bench.format_ratio(ratio) not in report]
+    absent = [format_ratio(ratio) for ratio in ratios if format_ratio(ratio) not in report]
     assert ratios and not absent, absent

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from parity import ROOT, results
+from parity.render.terminal import use_colour
 from parity.report import model, terminal
 from parity.report.__main__ import main
 
@@ -291,7 +292,7 @@ def test_terminal_colours_only_on_a_tty_without_no_color(environment, tty, colou
         def isatty(self) -> bool:
             return tty
 
-    assert terminal.use_colour(Stream()) is coloured
+    assert use_colour(Stream()) is coloured
     generate(tmp_path, diverging_tests())
     summary = terminal.terminal_summary(model.build(tmp_path / "results.json"), coloured, [])
     assert ("\x1b[" in summary) is coloured

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from parity import ROOT
+from parity.render.terminal import use_colour
 from parity.report import history, matrices, terminal
 from parity.report.html_page import html_page
 from parity.report.markdown import markdown
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     previous = history.read_previous(args.previous or args.out / "parity.json")
     report = build(args.results, args.contract, previous)
     written = write(report, args.out)
-    colour = terminal.use_colour(sys.stdout)
+    colour = use_colour(sys.stdout)
     width = shutil.get_terminal_size((terminal.WIDTH, 24)).columns if colour else terminal.WIDTH
     print(terminal.terminal_summary(report, colour, written, width))
     return report.exit_code

@@ -2,45 +2,26 @@
 
 from __future__ import annotations
 
-import html
-
+from parity.render.html_page import bullets, page, table
+from parity.render.html_page import escape as _h
 from parity.report import summary
 from parity.report.matrices import Cell, Matrix
 from parity.report.model import Finding, Report
 
 CSS = """
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1200px; padding: 0 1em; color: #1b1f24; }
-h1 { font-size: 1.6em; } h2 { margin-top: 2em; border-bottom: 1px solid #d0d7de; }
-table { border-collapse: collapse; margin: .5em 0; }
-th, td { border: 1px solid #d0d7de; padding: .25em .6em; text-align: left; vertical-align: top; }
-th { background: #f6f8fa; }
 td.pass { background: #dafbe1; } td.fail { background: #ffd7d5; font-weight: bold; }
 td.xfail { background: #fff8c5; } td.skip, td.none { background: #f6f8fa; color: #57606a; }
 td.note { color: #57606a; font-size: .9em; }
 .verdict { padding: .5em 1em; border-radius: 6px; font-weight: bold; display: inline-block; }
 .verdict.pass { background: #dafbe1; } .verdict.fail { background: #ffd7d5; } .verdict.partial { background: #fff8c5; }
-pre { background: #f6f8fa; padding: .8em; overflow-x: auto; font-size: 12.5px; }
 pre .add { color: #116329; } pre .del { color: #82071e; } pre .hunk { color: #8250df; }
-a { color: #0969da; }
 """
-
-
-def _h(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _table(header: list[str], rows: list[list[tuple[str, str]]]) -> str:
-    head = "".join(f"<th>{_h(cell)}</th>" for cell in header)
-    body = "".join(
-        "<tr>" + "".join(f'<td class="{cls}">{content}</td>' for cls, content in row) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _matrix(matrix: Matrix, report: Report, anchors: dict[str, str]) -> str:
     rows = []
     for label, cells in matrix.rows.items():
-        row = [("", _h(label)), ("note", _h(matrix.row_notes.get(label, "")))]
+        row = [label, ("note", _h(matrix.row_notes.get(label, "")))]
         for target in report.columns:
             cell = cells.get(target, Cell())
             text = _h(cell.text(report.notes, matrix.with_counts))
@@ -49,7 +30,7 @@ def _matrix(matrix: Matrix, report: Report, anchors: dict[str, str]) -> str:
             row.append((cell.state, text))
         rows.append(row)
     header = [*matrix.header, *report.columns]
-    return f"<h2>{_h(matrix.title)}</h2>" + _table(header, rows)
+    return f"<h2>{_h(matrix.title)}</h2>" + table(header, rows)
 
 
 def _diff(text: str) -> str:
@@ -72,17 +53,14 @@ def _findings(title: str, findings: list[Finding], empty: str) -> str:
     return "".join(parts)
 
 
-def _list(items: list[str]) -> str:
-    return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>" if items else ""
-
-
 def _not_run(report: Report) -> str:
     if not report.gaps:
         return ""
     items = [
-        _h(gap.what) + _list([f"<code>{_h(item)}</code>" for item in summary.listed(gap.items)]) for gap in report.gaps
+        _h(gap.what) + bullets([f"<code>{_h(item)}</code>" for item in summary.listed(gap.items)])
+        for gap in report.gaps
     ]
-    return "<h2>What did not run</h2>" + _list(items)
+    return "<h2>What did not run</h2>" + bullets(items)
 
 
 def _since_last(report: Report) -> str:
@@ -92,19 +70,19 @@ def _since_last(report: Report) -> str:
     parts = ["<h2>Since the last run</h2>", f"<p>{_h(summary.since_last_intro(since))}</p>"]
     for title, changes in (("Newly failing", since.newly_failing), ("Newly passing", since.newly_passing)):
         parts.append(f"<p>{title}: {'' if changes else 'none'}</p>")
-        parts.append(_list([f"<code>{_h(summary.change_text(change))}</code>" for change in changes]))
+        parts.append(bullets([f"<code>{_h(summary.change_text(change))}</code>" for change in changes]))
     return "".join(parts)
 
 
 def html_page(report: Report) -> str:
     anchors = {f.test.case: f.anchor for f in report.divergences}
-    worker_rows = [[("", _h(value)) for value in row] for row in summary.worker_rows(report)]
+    worker_rows = summary.worker_rows(report)
     parts = [
         f'<h1>Parity report</h1><p class="verdict {report.verdict.lower()}">{_h(summary.verdict(report))}</p>',
         f"<p>{_h(summary.run_line(report))}</p><p>{_h(summary.LEGEND)}</p>",
         "".join(f"<p><strong>{_h(problem)}</strong></p>" for problem in report.problems),
         _not_run(report),
-        "<h2>Workers</h2>" + _table(summary.WORKER_HEADER, worker_rows),
+        "<h2>Workers</h2>" + table(summary.WORKER_HEADER, worker_rows),
         *(_matrix(matrix, report, anchors) for matrix in report.matrices),
         _findings("Divergences", report.divergences, "none: every worker gave the same answer to every case"),
         _findings("Expected differences", report.expected_differences, "none"),
@@ -114,8 +92,4 @@ def html_page(report: Report) -> str:
     if report.notes.numbers:
         items = "".join(f'<li value="{n}">{_h(reason)}</li>' for reason, n in report.notes.numbers.items())
         parts.append(f"<h2>Notes</h2><ol>{items}</ol>")
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>Parity report — {_h(summary.verdict(report))}</title><style>{CSS}</style></head>"
-        f"<body>{''.join(parts)}</body></html>\n"
-    )
+    return page(f"Parity report — {summary.verdict(report)}", parts, CSS)

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
+from parity.render.markdown import plain, table
 from parity.report import summary
 from parity.report.matrices import Matrix, Notes
 from parity.report.model import Finding, Report
-
-
-def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(map(_cell, header)) + " |", "|" + "---|" * len(header)]
-    return lines + ["| " + " | ".join(map(_cell, row)) + " |" for row in rows]
 
 
 def _matrix_rows(matrix: Matrix, columns: list[str], notes: Notes) -> list[list[str]]:
@@ -28,16 +20,16 @@ def markdown(report: Report) -> str:
     lines = [f"# Parity report — {summary.verdict(report)}", "", summary.run_line(report), "", summary.LEGEND, ""]
     lines += [f"- **{problem}**" for problem in report.problems] + ([""] if report.problems else [])
     lines += _not_run(report)
-    lines += ["## Workers", "", *table(summary.WORKER_HEADER, summary.worker_rows(report)), ""]
+    lines += ["## Workers", "", table(summary.WORKER_HEADER, summary.worker_rows(report)), ""]
     for matrix in report.matrices:
         header = [*matrix.header, *report.columns]
-        lines += [f"## {matrix.title}", "", *table(header, _matrix_rows(matrix, report.columns, report.notes)), ""]
+        lines += [f"## {matrix.title}", "", table(header, _matrix_rows(matrix, report.columns, report.notes)), ""]
     lines += _findings("Divergences", report.divergences, "none: every worker gave the same answer to every case")
     lines += _findings("Expected differences", report.expected_differences, "none")
     lines += _findings("Other failures", report.other_failures, "none")
     lines += _since_last(report)
     if report.notes.numbers:
-        lines += ["## Notes", ""] + [f"{n}. {_cell(reason)}" for reason, n in report.notes.numbers.items()] + [""]
+        lines += ["## Notes", ""] + [f"{n}. {plain(reason)}" for reason, n in report.notes.numbers.items()] + [""]
     return "\n".join(lines)
 
 

@@ -2,44 +2,29 @@
 
 from __future__ import annotations
 
-import io
-import os
 import re
 from collections import Counter
 from pathlib import Path
 
-from rich import box
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from parity.render import terminal
+from parity.render.terminal import BAD, GOOD, QUIET, WARN
 from parity.report import summary
 from parity.report.matrices import Cell
 from parity.report.model import LABELS, SYMBOLS, Report
 
-WIDTH = 240  # when not a TTY (a CI log): wide enough that version lists do not wrap
+WIDTH = terminal.WIDE_TABLES  # when not a TTY (a CI log): wide enough that version lists do not wrap
 EXPECTED_LINE = 160  # an expected difference's reason is cut there; the pages have it whole
 LISTED_ITEMS = 5  # per gap; the pages and parity.json list them all
 HEADLINE = re.compile(r"^[a-z-]+ differs|^expected difference not observed")
-STYLES = {"pass": "green", "fail": "bold red", "xfail": "yellow", "skip": "dim", "none": "dim"}
-VERDICT_STYLES = {"PASS": "bold green", "PARTIAL": "bold yellow", "FAIL": "bold red"}
-
-
-def use_colour(stream) -> bool:
-    return not os.environ.get("NO_COLOR") and hasattr(stream, "isatty") and stream.isatty()
+STYLES = {"pass": GOOD, "fail": BAD, "xfail": WARN, "skip": QUIET, "none": QUIET}
+VERDICT_STYLES = {"PASS": f"bold {GOOD}", "PARTIAL": f"bold {WARN}", "FAIL": BAD}
 
 
 def terminal_summary(report: Report, colour: bool, written: list[Path], width: int = WIDTH) -> str:
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=width,
-        force_terminal=colour,
-        color_system="standard" if colour else None,
-        markup=False,
-        highlight=False,
-        emoji=False,
-    )
+    console = terminal.captured(colour, width)
     console.print(Text(f"Parity report: {summary.verdict(report)}", VERDICT_STYLES[report.verdict]))
     console.print(summary.run_line(report).partition(" Generated")[0])
     console.print()
@@ -49,18 +34,15 @@ def terminal_summary(report: Report, colour: bool, written: list[Path], width: i
     for problem in report.problems:
         console.print(Text(problem, STYLES["fail"]))
     console.print(f"report: {', '.join(map(str, written))}")
-    return "\n".join(line.rstrip() for line in buffer.getvalue().rstrip("\n").splitlines())
+    return terminal.text_of(console)
 
 
 def _rule_table(report: Report) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    table.add_column("rule")
-    for target in report.columns:
-        table.add_column(target, no_wrap=True)
+    rows = []
     for label, cells in report.matrices[0].rows.items():
         row = [cells.get(target, Cell()) for target in report.columns]
-        table.add_row(label, *(Text(cell.text(report.notes, True), STYLES[cell.state]) for cell in row))
-    return table
+        rows.append([label, *(Text(cell.text(report.notes, True), STYLES[cell.state]) for cell in row)])
+    return terminal.table(["rule", *report.columns], rows, no_wrap=True)
 
 
 def _cases(report: Report) -> list[Text | str]:

@@ -1,0 +1,86 @@
+"""The demo command: start every worker on fresh state, tell the story step by step, write the transcript; exit 0
+only when every worker started and every step was identical."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import parity.demo
+from parity import ROOT, fleet, parentwatch, registry, runtimes
+from parity.demo import terminal, transcript
+from parity.demo.execution import Outcome, perform
+from parity.demo.story import STORY
+from parity.devserver import DevServer
+from parity.render.terminal import BAD, GOOD, console
+
+DEFAULT_OUT = ROOT / "reports" / "demo.md"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m parity.demo", description=parity.demo.__doc__.splitlines()[0])
+    parser.add_argument("--pause", action="store_true", help="wait for Enter between steps (live demos)")
+    parser.add_argument(
+        "--worker", action="append", choices=registry.worker_ids(), help="only this worker (repeatable; default: all)"
+    )
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="Markdown transcript (default: %(default)s)")
+    parser.add_argument(
+        "--python-runtime",
+        choices=runtimes.RUNTIME_CHOICES,
+        default=None,
+        help=f"runtime for the Python workers (default: ${runtimes.RUNTIME_ENV} or auto)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    parentwatch.exit_with_parent()
+    workers = [registry.get(key) for key in dict.fromkeys(args.worker or registry.worker_ids())]
+    with tempfile.TemporaryDirectory(prefix="parity-demo-") as workdir:
+        servers = fleet.fresh_servers(workers, Path(workdir), runtimes.requested_runtime(args.python_runtime))
+        try:
+            with fleet.interrupt_on_signals():
+                return walk_through(servers, args)
+        except KeyboardInterrupt:
+            print("\ninterrupted", file=sys.stderr)
+            return 130
+        finally:
+            print("stopping the dev servers ...", flush=True)
+            fleet.stop_all(servers)
+
+
+def walk_through(servers: list[DevServer], args: argparse.Namespace) -> int:
+    shown = console()
+    failures = terminal.start_servers(servers, shown)
+    live = [server for server in servers if server.worker.id not in failures]
+    if not live:
+        return 1
+    outcomes = tell_story(live, shown, terminal.pause_between_steps(args.pause, shown))
+    transcript.write(args.out, transcript.markdown(outcomes, servers, failures))
+    shown.print(f"\ntranscript written to {args.out}")
+    identical = all(outcome.ok for outcome in outcomes)
+    summary = f"{sum(o.ok for o in outcomes)}/{len(outcomes)} steps identical across {len(live)} worker(s)"
+    if failures:
+        summary += f"; did not start: {', '.join(failures)}"
+    shown.print()
+    shown.print(summary, style=GOOD if identical and not failures else BAD)
+    return 0 if identical and not failures else 1
+
+
+def tell_story(servers: list[DevServer], shown, pause: Callable[[], None]) -> list[Outcome]:
+    worker_ids = [server.worker.id for server in servers]
+    outcomes = []
+    for number, step in enumerate(STORY, 1):
+        if number > 1:
+            pause()
+        outcomes.append(perform(number, step, servers))
+        terminal.show_step(outcomes[-1], worker_ids, shown)
+    return outcomes
+
+
+if __name__ == "__main__":
+    sys.exit(main())
