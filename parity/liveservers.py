@@ -162,7 +162,8 @@ def is_same_live_process(found: guard.ProcStat) -> bool:
     return now is not None and now.state != "Z" and now.start_ticks == found.start_ticks
 
 
-def wait_until(condition: Callable[[], bool], seconds: float) -> bool:
+def wait_until(condition: Callable[[], object], seconds: float = 10.0) -> bool:
+    """Poll `condition` until it is true (True) or `seconds` have passed (False)."""
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:

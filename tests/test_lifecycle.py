@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import pexpect
@@ -20,6 +19,7 @@ import pytest
 
 from parity import ROOT, guard, liveservers, registry
 from parity.devserver import DevServer, PortInUse, spawn_guarded
+from parity.liveservers import wait_until
 from parity.ports import free_port, port_is_free
 
 JS = registry.get("js")
@@ -31,15 +31,6 @@ READY = "Press Ctrl-C to stop."
 # ---------------------------------------------------------------------------------------------------------------------
 # What a test sees of processes: by pid and create time, so that a reused pid is never mistaken for the old one
 # ---------------------------------------------------------------------------------------------------------------------
-
-
-def wait_until(condition: Callable[[], object], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def is_live(process: psutil.Process) -> bool:

@@ -7,31 +7,21 @@ import io
 import os
 import re
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import pexpect
 import pytest
 
 from parity import ROOT, liveservers, logstream, registry
+from parity.liveservers import wait_until
 from parity.ports import port_is_free
 
 JS = registry.get("js")
 DEV_START_SECONDS = 300  # a fresh checkout fills python_modules and node_modules first
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def wait_until(condition: Callable[[], object], seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def stream_of(tmp_path: Path, terminal, *names: str) -> logstream.LogStream:
