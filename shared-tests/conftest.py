@@ -161,7 +161,7 @@ class WorkerUnderTest:
         return self.request("GET", path, **kwargs)
 
     def call(self, send: Callable[[str], Answer]) -> Answer:
-        """Send one request built by `send(base_url)` (a raw socket exchange, a request in self.session), counting it."""
+        """Send one request built by `send(base_url)` (a raw exchange, a request in self.session), counting it."""
         with self._count_lock:
             self.requests += 1
         return send(self.base_url)

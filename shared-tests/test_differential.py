@@ -182,7 +182,7 @@ def test_generated_submission(
 ) -> None:
     # function_scoped_fixture is suppressed because `request` only serves to record properties; no state is reset.
     body, content_type = encode(encoding, name, message)
-    replies = send_to_all(compared_workers, lambda base_url, session: request_form(base_url, session, body, content_type))
+    replies = send_to_all(compared_workers, form_post(body, content_type))
     answer = {"name": name, "message": message}  # the fields sent: the oracle renders the contract's page for them
     judgement = judge_replies(compared_workers, replies, "generated-submission", answer, "POST", "/form")
     submitted = (
@@ -195,5 +195,7 @@ def test_generated_submission(
         raise AssertionError(detail)  # the input is in the message, so the shrunk example reaches the report
 
 
-def request_form(base_url: str, session, body: bytes, content_type: str) -> Reply:
-    return request(base_url, "POST", "/form", body=body, headers={"content-type": content_type}, session=session)
+def form_post(body: bytes, content_type: str):
+    """The post as send_to_all sends it: `send(base_url, session)`."""
+    headers = {"content-type": content_type}
+    return lambda base_url, session: request(base_url, "POST", "/form", body=body, headers=headers, session=session)
