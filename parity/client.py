@@ -1,82 +1,138 @@
-"""A tiny HTTP client that sends exactly the bytes it is given (odd paths, chunked bodies, bad headers)."""
+"""Requests to a worker as the suite means them: `requests` sends them exactly as given (no added headers, no
+redirects followed, body bytes as received); the few paths it would rewrite go through parity.rawhttp."""
 
 from __future__ import annotations
 
-import http.client
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+import re
+from urllib.parse import urlencode
 
-# Response headers about the connection or the message framing rather than the answer. They are the only headers
-# byte parity does not compare (CONTRACT.md C14.2); every other header is compared by name and exact values.
-TRANSPORT_HEADERS = {
-    # Seen under wrangler dev: workerd sends one body with a content-length and an equal one chunked (js-worker's
-    # 525-byte GET /form page arrives chunked, py-worker's with content-length: 525). The body bytes are compared
-    # instead, and C10.3 checks content-length on HEAD.
-    "content-length": "framing chosen by the runtime; the body bytes are compared instead (C10.3 checks HEAD)",
-    "transfer-encoding": "framing chosen by the runtime: chunked or not, for the same body",
-    # Seen: `connection: close` answers a request that asked for it, from every worker alike. Hop-by-hop headers
-    # (RFC 9110 section 7.6.1) describe one connection, not the answer, and proxies rewrite them.
-    "connection": "hop-by-hop (RFC 9110 7.6.1): describes the connection, not the answer",
-    "keep-alive": "hop-by-hop (RFC 9110 7.6.1): describes the connection, not the answer",
-    # Not sent by workerd under wrangler dev; added in front of a deployed worker (--base-url), different on every
-    # response, so no two workers could ever agree on them.
-    "date": "the moment of sending, added in front of deployed workers; differs on every response",
-    "cf-ray": "the id Cloudflare's edge gives each request to a deployed worker; differs on every response",
-}
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from urllib3.util import SKIP_HEADER
+
+from parity import rawhttp
+from parity.reply import TRANSPORT_HEADERS, Reply
+
+__all__ = ["TRANSPORT_HEADERS", "Reply", "new_session", "request", "get", "post_form", "post_multipart"]
+
+Body = bytes | list[bytes] | None  # a list is sent chunked, one chunk per non-empty piece
+
+# urllib3 re-encodes a request target before sending it: it upper-cases percent-escapes (%2e -> %2E), turns every `%`
+# into `%25` once one escape is malformed (%zz), and escapes characters outside RFC 3986's sets; requests drops a
+# fragment and an empty query. Paths made only of what both leave alone go through requests; the rest go raw.
+_PCHAR = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-F]{2})"
+_SENT_AS_GIVEN = re.compile(rf"/{_PCHAR}*(?:\?(?:{_PCHAR}|\?)+)?")
 
 
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    headers: tuple[tuple[str, str], ...] = field(repr=False)  # as received, in order; names lowercased
-    body: bytes = field(repr=False)
+def sent_as_given(path: str) -> bool:
+    """Does requests (through urllib3) put this path on the wire byte for byte?"""
+    return _SENT_AS_GIVEN.fullmatch(path) is not None
 
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8")
 
-    def header_values(self, name: str) -> tuple[str, ...]:
-        """Every value of a header, in the order received (a repeated header has several)."""
-        return tuple(value for key, value in self.headers if key == name.lower())
+class _OneUsePool(urllib3.HTTPConnectionPool):
+    """Closes each connection once its answer is read instead of keeping it for the next request.
 
-    def header(self, name: str) -> str | None:
-        """The header's value; a repeated header's values joined with ", " as HTTP combines them."""
-        values = self.header_values(name)
-        return ", ".join(values) if values else None
+    Why not keep-alive: a dev server may close an idle pooled connection just as a request goes out on it (Node's
+    server, in front of wrangler dev, does after 5 s idle; a restarted server drops them all), and the request fails;
+    retrying would be worse, sending a GET /counter twice and counting it twice. A connection per request is what
+    http.client did here before, costs a local connect, and leaves requests with nothing to retry (it retries nothing
+    by default, and we keep it so)."""
 
-    def compared_headers(self) -> dict[str, tuple[str, ...]]:
-        """Every header but the transport ones, name -> values: what byte parity compares besides status and body."""
-        names = dict.fromkeys(key for key, _ in self.headers if key not in TRANSPORT_HEADERS)
-        return {name: self.header_values(name) for name in names}
+    def _put_conn(self, conn) -> None:
+        if conn is not None:
+            conn.close()
 
-    def parity_view(self) -> dict[str, object]:
-        """What byte parity compares: status, body bytes and every header but the transport ones."""
-        return {"status": self.status, "headers": self.compared_headers(), "body": self.body}
+
+class _OneUseHTTPSPool(_OneUsePool, urllib3.HTTPSConnectionPool):
+    pass
+
+
+class _OneUseAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _OneUsePool, "https": _OneUseHTTPSPool}
+
+
+def new_session() -> requests.Session:
+    """A session that sends what the caller says and nothing more (one for each worker under test)."""
+    session = requests.Session()
+    # requests' defaults would add Accept-Encoding: gzip (workerd then compresses answers), Accept, Connection and
+    # User-Agent. `request` hands its own PreparedRequest to the session's adapter, so neither these defaults nor
+    # cookies, redirects or proxies from the environment reach it; cleared anyway for anyone using the session directly.
+    session.headers.clear()
+    session.trust_env = False
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, _OneUseAdapter())
+    return session
 
 
 def request(
     base_url: str,
     method: str,
     path: str,
-    body: bytes | list[bytes] | None = None,
+    body: Body = None,
     headers: dict[str, str] | None = None,
     timeout: float = 30.0,
+    session: requests.Session | None = None,
 ) -> Reply:
-    """Send one request; a list body is sent with chunked transfer encoding."""
-    url = urlsplit(base_url)
-    connection_class = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
-    connection = connection_class(url.netloc, timeout=timeout)
+    """Send one request (in `session`, else in a session of its own); a list body is sent chunked."""
+    headers = dict(headers or {})
+    if not sent_as_given(path):  # requests would rewrite the path (see _SENT_AS_GIVEN): raw bytes keep it
+        raw = rawhttp.request_bytes(base_url, method, path, headers, body)
+        return rawhttp.exchange(base_url, raw, timeout, fill_host=False)
+    if session is None:
+        with new_session() as own:
+            return _send(own, base_url, method, path, body, headers, timeout)
+    return _send(session, base_url, method, path, body, headers, timeout)
+
+
+def _send(session, base_url, method, path, body: Body, headers: dict[str, str], timeout: float) -> Reply:
+    prepared = requests.PreparedRequest()
+    prepared.method = method
+    prepared.url = base_url + path  # set as is: PreparedRequest.prepare_url would re-quote the path
+    prepared.headers = _request_headers(headers, body)
+    prepared.body = iter(body) if isinstance(body, list) else body
+    # The adapter, not session.send: even with allow_redirects=False, session.send reads (and gunzips) a 3xx answer's
+    # body to prepare the redirect it does not follow (C11.2 needs every 3xx as it came); the adapter only transports.
+    adapter = session.get_adapter(prepared.url)
+    with adapter.send(prepared, stream=True, timeout=timeout) as response:
+        payload = _raw_body(response)
+        received = tuple((name.lower(), value) for name, value in response.raw.headers.iteritems())
+    return Reply(response.status_code, received, payload)
+
+
+def _request_headers(headers: dict[str, str], body: Body) -> CaseInsensitiveDict:
+    """The caller's headers, the framing for a bytes body, and no User-Agent (urllib3 would add its own).
+
+    urllib3 adds Host and http.client `Accept-Encoding: identity` unless given, frames a list body chunked, and gives
+    a body-less POST, PUT or PATCH `Content-Length: 0` (as http.client did); rawhttp.request_bytes frames alike."""
+    sent = CaseInsensitiveDict({"User-Agent": SKIP_HEADER})
+    sent.update(headers)
+    if isinstance(body, bytes):
+        if "transfer-encoding" in sent and "content-length" not in sent:
+            raise ValueError("a hand-framed chunked body goes raw (parity.rawhttp): requests would chunk it again")
+        sent.setdefault("Content-Length", str(len(body)))  # without it requests sends a bytes body chunked
+    return sent
+
+
+def _raw_body(response: requests.Response) -> bytes:
+    """The body bytes as they arrived: no content-encoding undone (requests' .content would gunzip)."""
     try:
-        chunked = isinstance(body, list)
-        connection.request(
-            method, path, body=iter(body) if chunked else body, headers=headers or {}, encode_chunked=chunked
-        )
-        response = connection.getresponse()
-        payload = response.read()
-        received = tuple((name.lower(), value) for name, value in response.getheaders())
-        return Reply(response.status, received, payload)
-    finally:
-        connection.close()
+        return response.raw.read(decode_content=False)
+    except urllib3.exceptions.HTTPError as error:  # requests translates these only when it reads the body itself
+        raise requests.exceptions.ConnectionError(error, response=response) from error
+
+
+def refused(error: BaseException) -> bool:
+    """Whether nothing listened (connection refused), however requests and urllib3 wrapped it."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def get(base_url: str, path: str, **kwargs) -> Reply:
@@ -84,8 +140,6 @@ def get(base_url: str, path: str, **kwargs) -> Reply:
 
 
 def post_form(base_url: str, fields: dict[str, str] | list[tuple[str, str]], path: str = "/form") -> Reply:
-    from urllib.parse import urlencode
-
     body = urlencode(fields).encode()
     return request(base_url, "POST", path, body=body, headers={"content-type": "application/x-www-form-urlencoded"})
 

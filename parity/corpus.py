@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
+import requests
+
 from parity import ROOT, client, rawhttp
 
 CORPUS_PATH = ROOT / "shared-tests" / "corpus.toml"
@@ -78,10 +80,13 @@ class Case:
     expect: str | dict[str, str] | None = None  # the contract's answer as the case states it (None: derived)
     raw: bytes | None = field(default=None, repr=False)  # the whole request as sent, `{host}` filled in
 
-    def send(self, base_url: str) -> client.Reply:
+    def send(self, base_url: str, session: requests.Session | None = None) -> client.Reply:
+        """Send the case (in `session`, the worker's, if given); a raw case is sent as written, which requests
+        cannot do (malformed framing, HTTP/1.0, repeated headers)."""
         if self.raw is not None:
             return rawhttp.exchange(base_url, self.raw)
-        return client.request(base_url, self.method, self.path, body=self.wire_body(), headers=dict(self.headers))
+        body, headers = self.wire_body(), dict(self.headers)
+        return client.request(base_url, self.method, self.path, body=body, headers=headers, session=session)
 
     def wire_body(self) -> bytes | list[bytes] | None:
         """The body as the client sends it: bytes with a content-length, or a list of chunks."""

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from parity.client import Reply
+from parity.reply import Reply
 
 if TYPE_CHECKING:
     from parity.oracle import Expectation, Mismatch

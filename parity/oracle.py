@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from parity import divergence
-from parity.client import Reply
+from parity.reply import Reply
 
 ABSENT = None  # in Expectation.content_length: no content-length header at all
 

@@ -1,5 +1,6 @@
-"""Raw HTTP/1.x over a socket: requests http.client will not send (HTTP/1.0, no Host, repeated or malformed headers)
-and bodies sent at the caller's own pace. Answers are parsed into the same Reply as parity.client's."""
+"""Raw HTTP/1.x over a socket, for what `requests` cannot send byte-exactly: HTTP/1.0, no Host, repeated or malformed
+headers, hand-framed chunked bodies, paths it would re-encode, bodies sent at the caller's own pace, and the bytes
+that follow an answer. Answers are parsed into the same Reply as parity.client's."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from parity import client
+from parity.reply import Reply
 
 HOST_PLACEHOLDER = b"{host}"
 
@@ -33,13 +34,38 @@ def with_host(base_url: str, request: bytes) -> bytes:
     return request.replace(HOST_PLACEHOLDER, urlsplit(base_url).netloc.encode())
 
 
-def exchange(base_url: str, request: bytes, timeout: float = 30.0) -> client.Reply:
-    """Send the request bytes as they are (`{host}` filled in) and read the one answer."""
+def exchange(base_url: str, request: bytes, timeout: float = 30.0, fill_host: bool = True) -> Reply:
+    """Send the request bytes as they are (`{host}` filled in, unless told not to) and read the one answer."""
     with connection(base_url, timeout) as sock:
         # The server may answer (414, 431, 400) and close before it has read everything: the answer still counts.
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            sock.sendall(with_host(base_url, request))
+            sock.sendall(with_host(base_url, request) if fill_host else request)
         return read_reply(sock, head=request.startswith(b"HEAD "))
+
+
+# Methods urllib3 sends without Content-Length when they carry no body (any other gets Content-Length: 0).
+_NO_BODY_EXPECTED = {"GET", "HEAD", "DELETE", "TRACE", "OPTIONS", "CONNECT"}
+
+
+def request_bytes(
+    base_url: str, method: str, path: str, headers: dict[str, str], body: bytes | list[bytes] | None
+) -> bytes:
+    """An HTTP/1.1 request framed as parity.client frames it through requests (Host, `Accept-Encoding: identity`
+    unless given, Content-Length or chunked), for a path requests would rewrite."""
+    given = {name.lower() for name in headers}
+    lines = [f"{method} {path} HTTP/1.1"]
+    lines += [f"Host: {urlsplit(base_url).netloc}"] if "host" not in given else []
+    lines += ["Accept-Encoding: identity"] if "accept-encoding" not in given else []
+    if not given & {"content-length", "transfer-encoding"}:
+        if isinstance(body, list):
+            lines.append("Transfer-Encoding: chunked")
+        elif body is not None or method.upper() not in _NO_BODY_EXPECTED:
+            lines.append(f"Content-Length: {len(body or b'')}")
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+    if isinstance(body, list):
+        return head + b"".join(chunk(piece) for piece in body if piece) + b"0\r\n\r\n"
+    return head + (body or b"")
 
 
 def answered_within(sock: socket.socket, seconds: float) -> bool:
@@ -47,7 +73,7 @@ def answered_within(sock: socket.socket, seconds: float) -> bool:
     return bool(select.select([sock], [], [], seconds)[0])
 
 
-def read_reply(source: socket.socket | BinaryIO, head: bool = False) -> client.Reply:
+def read_reply(source: socket.socket | BinaryIO, head: bool = False) -> Reply:
     """The next final answer on a connection (1xx interim answers are skipped), framed as its headers say."""
     stream = source.makefile("rb") if isinstance(source, socket.socket) else source
     while True:
@@ -56,7 +82,7 @@ def read_reply(source: socket.socket | BinaryIO, head: bool = False) -> client.R
             return read_body(stream, status, headers, head)
 
 
-Headers = tuple[tuple[str, str], ...]  # as received, in order, names lowercased (as client.Reply keeps them)
+Headers = tuple[tuple[str, str], ...]  # as received, in order, names lowercased (as Reply keeps them)
 
 
 def read_head(stream: BinaryIO) -> tuple[int, Headers]:
@@ -72,16 +98,16 @@ def read_head(stream: BinaryIO) -> tuple[int, Headers]:
     return int(parts[1]), tuple(headers)
 
 
-def read_body(stream: BinaryIO, status: int, headers: Headers, head: bool = False) -> client.Reply:
+def read_body(stream: BinaryIO, status: int, headers: Headers, head: bool = False) -> Reply:
     """The answer whose head has been read, with its body."""
-    framing = client.Reply(status, headers, b"")
+    framing = Reply(status, headers, b"")
     if head or status in (204, 304):
         return framing
     if "chunked" in (framing.header("transfer-encoding") or "").lower():
-        return client.Reply(status, headers, _read_chunked(stream))
+        return Reply(status, headers, _read_chunked(stream))
     if framing.header("content-length") is not None:
-        return client.Reply(status, headers, _read_exactly(stream, int(framing.header("content-length"))))
-    return client.Reply(status, headers, stream.read())
+        return Reply(status, headers, _read_exactly(stream, int(framing.header("content-length"))))
+    return Reply(status, headers, stream.read())
 
 
 def _read_exactly(stream, size: int) -> bytes:

@@ -174,14 +174,14 @@ class Load:
         """Send one GET and record its outcome; True when it was refused while servers changed, to be retried."""
         try:
             reply = client.get(url, "/counter", timeout=REQUEST_TIMEOUT)
-        except ConnectionRefusedError:
+        except (OSError, http.client.HTTPException) as error:  # reset, cut off, timed out: the count is unknowable
+            if not client.refused(error):
+                return self._error(f"{url}: {type(error).__name__}: {error}")
             if changing:
                 with self.turn:
                     self.tally.refused += 1
                 return True
             return self._error(f"{url}: connection refused outside a restart")
-        except (OSError, http.client.HTTPException) as error:  # reset, cut off, timed out: the count is unknowable
-            return self._error(f"{url}: {type(error).__name__}: {error}")
         try:
             count = self.read_count(reply)
         except Exception as error:  # a wrong page: read_count says how (an error in a thread must not get lost)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+import requests
 
 from parity import client, fleet, parentwatch, registry, results, runtimes, soak
 from parity import pytest_contract_plugin as recorded
@@ -138,6 +139,8 @@ class WorkerUnderTest:
     server: DevServer | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     requests: int = 0  # sent by the suite, for the parity report
+    # The worker's own requests.Session (as werkzeug's dev-server fixture owns its client): closed with the fleet.
+    session: requests.Session = field(default_factory=client.new_session, repr=False)
     _count_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     spec = property(lambda self: self.target.worker)
@@ -155,13 +158,13 @@ class WorkerUnderTest:
         return self.server.choice.runtime if self.server else None
 
     def request(self, method: str, path: str, **kwargs) -> client.Reply:
-        return self.call(lambda base_url: client.request(base_url, method, path, **kwargs))
+        return self.call(lambda base_url: client.request(base_url, method, path, session=self.session, **kwargs))
 
     def get(self, path: str, **kwargs) -> client.Reply:
         return self.request("GET", path, **kwargs)
 
     def call(self, send: Callable[[str], Answer]) -> Answer:
-        """Send one request built by `send(base_url)` (a corpus case, a raw socket exchange), counting it."""
+        """Send one request built by `send(base_url)` (a raw exchange, a request in self.session), counting it."""
         with self._count_lock:
             self.requests += 1
         return send(self.base_url)
@@ -200,6 +203,8 @@ class Fleet:
         return self.members[worker_id]
 
     def stop(self) -> None:
+        for member in self.members.values():
+            member.session.close()
         fleet.stop_all(list(self.servers.values()))
 
     def runs(self) -> list[results.WorkerRun]:

@@ -181,7 +181,8 @@ def test_status_json_is_compact(worker):
 
 
 def bytes_after_head(base_url: str, path: str) -> bytes:
-    """Whatever follows the headers of a HEAD response (http.client never reads a HEAD body, so ask the socket)."""
+    """Whatever follows the headers of a HEAD response: raw, since requests (urllib3) never reads past a HEAD
+    answer's headers, so only the socket can tell that nothing follows."""
     url = urlsplit(base_url)
     port = url.port or (443 if url.scheme == "https" else 80)
     with socket.create_connection((url.hostname, port), timeout=30) as connection:

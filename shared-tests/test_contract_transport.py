@@ -43,6 +43,8 @@ def form_post(*headers: str, body: bytes = b"name=Bob", target: str = "/form") -
 
 
 def send(worker, raw: bytes) -> client.Reply:
+    # Raw: these requests are malformed, HTTP/1.0, Host-less or hand-framed on purpose; requests would refuse them
+    # or send them well-formed.
     return worker.call(lambda base_url: rawhttp.exchange(base_url, raw, timeout=ANSWER_TIMEOUT))
 
 

@@ -44,9 +44,10 @@ def record(node: pytest.Item, workers: list, judgement: divergence.Judgement, de
 
 
 def send_to_all(workers: list, send) -> dict[str, Reply]:
-    """The same request to every worker at once (each answers on its own server); replies keyed by target label."""
+    """The same request, `send(base_url, session)`, to every worker at once in its own session (each answers on its
+    own server); replies keyed by target label."""
     with ThreadPoolExecutor(max_workers=len(workers)) as pool:
-        replies = pool.map(lambda worker: worker.call(send), workers)
+        replies = pool.map(lambda worker: worker.call(lambda base_url: send(base_url, worker.session)), workers)
         return {worker.label: reply for worker, reply in zip(workers, replies, strict=True)}
 
 
@@ -181,7 +182,7 @@ def test_generated_submission(
 ) -> None:
     # function_scoped_fixture is suppressed because `request` only serves to record properties; no state is reset.
     body, content_type = encode(encoding, name, message)
-    replies = send_to_all(compared_workers, lambda base_url: request_form(base_url, body, content_type))
+    replies = send_to_all(compared_workers, form_post(body, content_type))
     answer = {"name": name, "message": message}  # the fields sent: the oracle renders the contract's page for them
     judgement = judge_replies(compared_workers, replies, "generated-submission", answer, "POST", "/form")
     submitted = (
@@ -194,5 +195,7 @@ def test_generated_submission(
         raise AssertionError(detail)  # the input is in the message, so the shrunk example reaches the report
 
 
-def request_form(base_url: str, body: bytes, content_type: str) -> Reply:
-    return request(base_url, "POST", "/form", body=body, headers={"content-type": content_type})
+def form_post(body: bytes, content_type: str):
+    """The post as send_to_all sends it: `send(base_url, session)`."""
+    headers = {"content-type": content_type}
+    return lambda base_url, session: request(base_url, "POST", "/form", body=body, headers=headers, session=session)

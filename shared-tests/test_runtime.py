@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import requests
 
 from parity import client, registry, runtimes
 from parity.devserver import DevServer, StartFailed, group_alive, log_tail
@@ -174,7 +175,7 @@ def answer_during_reload(base_url: str) -> bytes | None:
     """The body of /hello, or None while workerd restarts with the new code (its port is closed meanwhile)."""
     try:
         return client.get(base_url, "/hello").body
-    except ConnectionError:
+    except (ConnectionError, requests.ConnectionError):  # a raw exchange's, or requests' (not a builtin's subclass)
         return None
 
 
