@@ -77,6 +77,10 @@ class RawRequest:
             received = tuple((name.lower(), value) for name, value in response.getheaders())
             return client.Reply(response.status, received, body)
 
+    def target_text(self) -> str:
+        """The target as text (its bytes read as UTF-8), as a corpus case or the oracle writes one."""
+        return self.target.encode("latin-1").decode("utf-8", "replace")
+
     def seen_headers(self) -> dict[str, str]:
         """The headers as a worker reads them (Fetch `Headers.get`): names lowercased, values decoded from UTF-8
         (invalid bytes become U+FFFD, as workerd does) and trimmed of spaces and tabs, a repeated header's values
