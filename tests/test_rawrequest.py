@@ -142,7 +142,7 @@ def test_a_found_case_loads_back_as_the_same_request(tmp_path: Path, name: str) 
     assert case.exact == raw and case.id == foundcases.case_id(raw)
     assert (case.method, case.path, case.sent_body(), case.headers) == (
         raw.method,
-        raw.target,
+        raw.target_text(),
         raw.body,
         raw.seen_headers(),
     )
