@@ -82,14 +82,16 @@ class RawRequest:
         return self.target.encode("latin-1").decode("utf-8", "replace")
 
     def seen_headers(self) -> dict[str, str]:
-        """The headers as a worker reads them (Fetch `Headers.get`): names lowercased, values decoded from UTF-8
+        """The headers as a worker reads them (CONTRACT.md C16.3): names lowercased, values decoded from UTF-8
         (invalid bytes become U+FFFD, as workerd does) and trimmed of spaces and tabs, a repeated header's values
-        joined with `, ` in the order sent."""
-        seen: dict[str, list[str]] = {}
+        joined with `, ` in the order sent, except that a value replaces a join that is still empty (workerd drops
+        empty fields before the first non-empty one, and keeps later ones: `a`, `` reads `a, `)."""
+        seen: dict[str, str] = {}
         for name, value in self.headers:
             text = value.encode("latin-1").decode("utf-8", "replace").strip(OPTIONAL_WHITESPACE)
-            seen.setdefault(name.lower(), []).append(text)
-        return {name: ", ".join(values) for name, values in seen.items()}
+            joined = seen.get(name.lower())
+            seen[name.lower()] = f"{joined}, {text}" if joined else text
+        return seen
 
     def describe(self) -> str:
         target = self.target if len(self.target) <= 120 else f"{self.target[:100]}… ({len(self.target)} bytes)"

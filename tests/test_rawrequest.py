@@ -59,6 +59,8 @@ def test_a_worker_reads_headers_decoded_trimmed_and_joined() -> None:
     seen = REQUESTS["odd bytes"].seen_headers()
     assert seen["content-type"] == "multipart/form-data; boundary=é, text/plain"
     assert seen["x-ctl"] == "a\x01\x7f\ufffd"
+    empties = RawRequest("GET", "/", (("A", ""), ("a", " "), ("A", "x"), ("a", ""), ("a", "y"), ("B", "")))
+    assert empties.seen_headers() == {"a": "x, , y", "b": ""}  # C16.3: empty fields before the first value drop
 
 
 class Capture:
