@@ -21,6 +21,7 @@ CONTRACT_SUITES = sorted(str(path) for path in Path("shared-tests").glob("test_c
 # Our commands stop their dev servers on Ctrl-C: nox waits this long for them (its default is 0.3 s) before
 # SIGTERM and SIGKILL; they also end themselves if nox dies (PARENT_ENV), and their guards outlive neither.
 STOP_SECONDS = 20
+FUZZ_EXAMPLES = 2000  # nox -s fuzz; nox -s tests runs test_fuzz.py's smaller derandomized budget (conftest.py)
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -81,6 +82,13 @@ def parity(session: nox.Session) -> None:
         session.run(
             "python", "-m", "parity.report", "--results", str(results), "--out", str(reports), success_codes=partial_ok
         )
+
+
+@nox.session(default=False)
+def fuzz(session: nox.Session) -> None:
+    """Deep differential fuzzing: 2,000 generated raw requests to every worker (`-- --examples N` to change it)."""
+    # -s shows the run's summary (requests, seconds, the contract's answers); a later --examples overrides this one.
+    pytest(session, "shared-tests/test_fuzz.py", "-s", "--examples", str(FUZZ_EXAMPLES))
 
 
 def _worker_session(worker_id: str):

@@ -1,4 +1,5 @@
-"""The differential test's request corpus, kept as data in shared-tests/corpus.toml (format described there)."""
+"""The differential test's request corpus, kept as data in shared-tests/corpus.toml (format described there), and
+the cases the fuzzer found, in shared-tests/corpus-found.toml (same format)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from urllib.parse import urlencode
 import requests
 
 from parity import ROOT, client, rawhttp
+from parity.rawrequest import RawRequest
 
 CORPUS_PATH = ROOT / "shared-tests" / "corpus.toml"
+FOUND_PATH = ROOT / "shared-tests" / "corpus-found.toml"  # written by test_fuzz.py
 URLENCODED = "application/x-www-form-urlencoded"
 DEFAULT_BOUNDARY = "parity-boundary-7d3f"
 DEFAULT_CHUNK_SIZE = 4096
@@ -79,10 +82,13 @@ class Case:
     pieces: tuple[bytes, ...] | None = field(default=None, repr=False)  # explicit chunks, when given
     expect: str | dict[str, str] | None = None  # the contract's answer as the case states it (None: derived)
     raw: bytes | None = field(default=None, repr=False)  # the whole request as sent, `{host}` filled in
+    exact: RawRequest | None = field(default=None, repr=False)  # headers given as pairs: sent exactly, parsed
 
     def send(self, base_url: str, session: requests.Session | None = None) -> client.Reply:
         """Send the case (in `session`, the worker's, if given); a raw case is sent as written, which requests
         cannot do (malformed framing, HTTP/1.0, repeated headers)."""
+        if self.exact is not None:  # headers given as pairs (repeated, in order): requests would merge them
+            return self.exact.send(base_url)
         if self.raw is not None:
             return rawhttp.exchange(base_url, self.raw)
         body, headers = self.wire_body(), dict(self.headers)
@@ -103,6 +109,8 @@ class Case:
 
     def describe(self) -> str:
         """A one-line summary of the request, for failure messages."""
+        if self.exact is not None:
+            return self.exact.describe()
         if self.raw is not None:
             line = self.raw.split(b"\r\n", 1)[0]
             line = line if len(line) <= 120 else line[:100] + b"..."
@@ -117,13 +125,17 @@ class Case:
         return f"{self.method} {path} ({size}-byte{framing} body{kind})"
 
 
-def load(path: Path = CORPUS_PATH) -> list[Case]:
-    with path.open("rb") as source:
-        document = tomllib.load(source)
-    cases = [build_case(entry) for entry in document.get("case", [])]
-    duplicates = sorted({case.id for case in cases if [c.id for c in cases].count(case.id) > 1})
+def load(*paths: Path) -> list[Case]:
+    """The cases of the given files, by default the corpus and the cases the fuzzer found (when that file exists)."""
+    paths = paths or tuple(path for path in (CORPUS_PATH, FOUND_PATH) if path == CORPUS_PATH or path.exists())
+    cases = []
+    for path in paths:
+        with path.open("rb") as source:
+            cases += [build_case(entry) for entry in tomllib.load(source).get("case", [])]
+    ids = [case.id for case in cases]
+    duplicates = sorted({case_id for case_id in ids if ids.count(case_id) > 1})
     if duplicates:
-        raise CorpusError(f"{path}: duplicate case ids: {', '.join(duplicates)}")
+        raise CorpusError(f"{', '.join(map(str, paths))}: duplicate case ids: {', '.join(duplicates)}")
     return cases
 
 
@@ -144,6 +156,8 @@ def build_case(entry: dict) -> Case:
     if "raw" in entry:
         return _raw_case(case_id, rules, compare, entry)
     body, default_type = _body(entry, sources[0] if sources else None)
+    if isinstance(entry.get("headers"), list):
+        return _exact_case(case_id, rules, compare, entry, body)
     headers = {name: expand(value) for name, value in entry.get("headers", {}).items()}
     if default_type and _header(headers, "content-type") is None:
         headers["content-type"] = default_type
@@ -161,6 +175,42 @@ def build_case(entry: dict) -> Case:
         note=entry.get("note", ""),
         pieces=pieces,
         expect=_expect(case_id, entry.get("expect")),
+    )
+
+
+EXACT_KEYS = CASE_KEYS - {"boundary", "fill", "form", "multipart", "chunks", "size", "raw"}  # bytes given as such
+
+
+def _exact_case(case_id: str, rules: tuple[str, ...], compare: str, entry: dict, body: bytes | None) -> Case:
+    """Headers as a list of [name, value] pairs: the request is sent exactly as written (parity.rawrequest), and
+    parsed, so the oracle derives its answer."""
+    unknown = set(entry) - EXACT_KEYS
+    if unknown:
+        raise CorpusError(f"case {case_id}: with headers as pairs, the body is `body` or `hex`; not {sorted(unknown)}")
+    try:
+        raw = RawRequest(
+            entry.get("method", "GET"),
+            expand(entry.get("path", "/")),
+            tuple((name, expand(value)) for name, value in entry["headers"]),
+            body,
+            entry.get("chunk_size", DEFAULT_CHUNK_SIZE) if entry.get("chunked") else None,
+        )
+        raw.head("host")  # byte strings only
+    except (ValueError, UnicodeEncodeError) as error:
+        raise CorpusError(f"case {case_id}: {error}") from None
+    headers = raw.seen_headers()
+    return Case(
+        case_id,
+        rules,
+        raw.method,
+        raw.target_text(),
+        headers,
+        body,
+        raw.chunk_size is not None,
+        compare=compare,
+        note=entry.get("note", ""),
+        expect=_expect(case_id, entry.get("expect")),
+        exact=raw,
     )
 
 
@@ -207,7 +257,7 @@ def _body(entry: dict, source: str | None) -> tuple[bytes | None, str | None]:
         case None | "chunks":
             return None, None
         case "body":
-            return entry["body"].encode(), None
+            return expand(entry["body"]).encode(), None
         case "hex":
             return bytes.fromhex(entry["hex"]), None
         case "form":

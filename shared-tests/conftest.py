@@ -16,6 +16,7 @@ from parity import pytest_contract_plugin as recorded
 from parity.devserver import DevServer
 
 Answer = TypeVar("Answer")
+CI_EXAMPLES = 300  # test_fuzz.py's budget without --examples: the same requests every run (nox -s tests, CI)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -40,9 +41,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help=f"runtime for the Python workers (default: ${runtimes.RUNTIME_ENV} or auto)",
     )
+    parser.getgroup("fuzz").addoption(
+        "--examples",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"test_fuzz.py: N generated requests from a random seed (default: {CI_EXAMPLES}, derandomized)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if (config.getoption("--examples") or 1) < 1:
+        raise pytest.UsageError(f"--examples takes a positive number, got {config.getoption('--examples')}")
     recorded.register_markers(config)
     selection = config.stash[SELECTION] = Selection.from_options(config)
     recorded.declare_targets(config, {target.id: target.worker_and_runtime for target in selection.targets})
@@ -276,3 +286,23 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
         terminalreporter.section("soak: GET /counter under load and restarts")
         for line in soak.table(rows):
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def compared_workers(request: pytest.FixtureRequest, selection: Selection) -> list[WorkerUnderTest]:
+    """The selected workers, started; differential testing needs at least two of them."""
+    if len(selection.targets) < 2:
+        only = ", ".join(target.id for target in selection.targets)
+        pytest.skip(
+            f"differential testing compares workers, and only {only} is selected "
+            "(select two or more with --worker/--base-url, or none for all)"
+        )
+    fleet = request.getfixturevalue("workers_fleet")
+    return [fleet.get(target.id) for target in selection.targets]
+
+
+@pytest.fixture(scope="session")
+def fuzz_budget(request: pytest.FixtureRequest) -> tuple[int, bool]:
+    """(examples, derandomize) for test_fuzz.py: --examples N from a random seed, else the fixed CI budget."""
+    examples = request.config.getoption("--examples")
+    return (CI_EXAMPLES, True) if examples is None else (examples, False)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 ASCII_WHITESPACE = "\t\n\f\r "
 URLENCODED = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
-HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+PERCENT_ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")  # scanned left to right: `%%41` is `%` then `A`
 
 # C4.4 step 1: the content type's parameters
 PARAMETER_WHITESPACE = " \t\r\n"
@@ -55,16 +55,7 @@ def urlencoded_fields(body: bytes) -> list[tuple[str, str]]:
 def form_decode(text: str) -> str:
     """`+` is a space, `%XX` with two hex digits is that byte, any other `%` stays; then UTF-8-decode."""
     data = text.encode("utf-8").replace(b"+", b" ")
-    decoded, index = bytearray(), 0
-    while index < len(data):
-        escape = data[index + 1 : index + 3]
-        if data[index] == ord("%") and len(escape) == 2 and set(escape) <= HEX_DIGITS:
-            decoded.append(int(escape, 16))
-            index += 3
-        else:
-            decoded.append(data[index])
-            index += 1
-    return decoded.decode("utf-8", "replace")
+    return PERCENT_ESCAPE.sub(lambda escape: bytes([int(escape.group(1), 16)]), data).decode("utf-8", "replace")
 
 
 # --- C4.4 multipart ----------------------------------------------------------------------------------------------
@@ -108,8 +99,8 @@ def _parameter_value(rest: str) -> tuple[str | None, str, bool]:
 
 
 def _unreadable(value: str) -> bool:
-    """Control characters other than tab, DEL and U+00FF make a parameter value unreadable."""
-    return any((ord(c) < 0x20 and c != "\t") or c in "\x7f\xff" for c in value)
+    """Control characters other than tab, and DEL, make a parameter value unreadable."""
+    return any((ord(c) < 0x20 and c != "\t") or c == "\x7f" for c in value)
 
 
 @dataclass(frozen=True)

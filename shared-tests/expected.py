@@ -127,9 +127,10 @@ DOT_SEGMENTS, DOUBLE_DOT_SEGMENTS = {".", "%2e"}, {"..", ".%2e", "%2e.", "%2e%2e
 
 
 def route(target: str) -> str:
-    """The path a WHATWG URL parser makes of a request target (CONTRACT.md conventions): no query, `\\` as `/`,
-    dot segments (also percent-encoded) resolved; percent-escapes otherwise kept."""
-    segments, resolved = target.split("?", 1)[0].replace("\\", "/").split("/")[1:], []
+    """The path a WHATWG URL parser makes of a request target (CONTRACT.md conventions): no query and no fragment
+    (the path ends at the first `?` or `#`), `\\` as `/`, dot segments (also percent-encoded) resolved;
+    percent-escapes otherwise kept."""
+    segments, resolved = re.split("[?#]", target, maxsplit=1)[0].replace("\\", "/").split("/")[1:], []
     for index, segment in enumerate(segments):
         last = index == len(segments) - 1
         if segment.lower() in DOUBLE_DOT_SEGMENTS:

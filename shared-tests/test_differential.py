@@ -8,56 +8,18 @@ expected failures. The judge itself is tested without workers in test_judge.py.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from itertools import cycle, islice
 
 import expected
 import pytest
+from differential import PINS, judge_replies, record, send_to_all
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parity import corpus, divergence, pins
-from parity import pytest_contract_plugin as recorded
-from parity.client import Reply, multipart_body, request
+from parity import corpus
+from parity.client import multipart_body, request
 
 CASES = corpus.load()
-PINS = pins.load()
-
-
-@pytest.fixture(scope="session")
-def compared_workers(request: pytest.FixtureRequest, selection) -> list:
-    """The selected workers, started; differential testing needs at least two of them."""
-    if len(selection.targets) < 2:
-        only = ", ".join(target.id for target in selection.targets)
-        pytest.skip(
-            f"differential testing compares workers, and only {only} is selected "
-            "(select two or more with --worker/--base-url, or none for all)"
-        )
-    fleet = request.getfixturevalue("workers_fleet")
-    return [fleet.get(target.id) for target in selection.targets]
-
-
-def record(node: pytest.Item, workers: list, judgement: divergence.Judgement, detail: str) -> None:
-    """Each worker's outcome, and the divergence, for the parity report (parity/pytest_contract_plugin.py)."""
-    outcomes = {w.id: (judgement.outcome_of(w.label), " ".join(judgement.reasons_of(w.label))) for w in workers}
-    recorded.record_cells(node, outcomes, detail if judgement.eventful else "")
-
-
-def send_to_all(workers: list, send) -> dict[str, Reply]:
-    """The same request, `send(base_url, session)`, to every worker at once in its own session (each answers on its
-    own server); replies keyed by target label."""
-    with ThreadPoolExecutor(max_workers=len(workers)) as pool:
-        replies = pool.map(lambda worker: worker.call(lambda base_url: send(base_url, worker.session)), workers)
-        return {worker.label: reply for worker, reply in zip(workers, replies, strict=True)}
-
-
-def judge_replies(
-    workers: list, replies: dict[str, Reply], case_id: str, answer, method: str, path: str, compare: str = "bytes"
-) -> divergence.Judgement:
-    """Compare the replies with each other and check each against the contract's `answer` (expected.outcome)."""
-    targets = {worker.label: (worker.name, worker.runtime) for worker in workers}  # runtime None: --base-url
-    expectations = {worker.label: expected.expectation(answer, method, path, worker.name) for worker in workers}
-    return divergence.judge(case_id, replies, targets, compare_mode=compare, expectations=expectations, pins=PINS)
 
 
 def contract_answer(case: corpus.Case) -> str | dict[str, str]:

@@ -56,7 +56,7 @@ async def submit_form(request: Request) -> Response:
     if body is None:
         return text("Payload Too Large", 413)
 
-    content_type = request.headers.get("content-type", "")
+    content_type = runtime_header(request, "content-type") or ""
     kind = submission.media_type(content_type)
     if kind == submission.URLENCODED:
         fields = submission.urlencoded_fields(body)
@@ -73,6 +73,14 @@ async def submit_form(request: Request) -> Response:
     if error:
         return html(pages.form_page(name, message, error), 400)
     return html(pages.thanks_page(name, message))
+
+
+def runtime_header(request: Request, name: str) -> str | None:
+    """The header's value as the runtime has it (js-worker's `request.headers.get`). The SDK hands header values to
+    Starlette UTF-8-encoded and Starlette decodes them as Latin-1, so `boundary=é` would read as `boundary=Ã©`;
+    encoding back to those bytes and decoding them as UTF-8 gives the runtime's value again, exactly."""
+    value = request.headers.get(name)
+    return value.encode("latin-1").decode("utf-8") if value is not None else None
 
 
 async def read_body_within(request: Request, limit: int) -> bytes | None:
