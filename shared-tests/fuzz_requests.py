@@ -138,7 +138,7 @@ def header_values(draw) -> str:
 @st.composite
 def extra_headers(draw, odd: bool) -> list[tuple[str, str]]:
     """Headers the contract ignores: a few, some repeated (in any case), rarely a hundred, or one of 100 or 400 KB
-    (header sections up to 450,000 bytes reach the worker, C16.2)."""
+    (header sections up to 256 KiB reach the worker, C16.2)."""
     if not odd:
         return draw(st.lists(st.tuples(st.sampled_from(HEADER_NAMES[:5]), strings(TCHAR, max_size=8)), max_size=2))
     headers = draw(st.lists(st.tuples(header_names, header_values()), max_size=4))
