@@ -8,14 +8,11 @@ so a TOML file can hold any request head exactly.
 
 from __future__ import annotations
 
-import contextlib
-import http.client
 import shlex
-import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from parity import client
+from parity import client, rawhttp
 
 # Added by RawRequest.wire itself: the request's own headers must not set them.
 FRAMING_HEADERS = frozenset({"host", "content-length", "transfer-encoding"})
@@ -61,21 +58,8 @@ class RawRequest:
         return self.head(authority) + self.framed_body()
 
     def send(self, base_url: str, timeout: float = 30.0) -> client.Reply:
-        url = urlsplit(base_url)
-        if url.scheme != "http":
-            raise ValueError(f"raw requests speak plain HTTP only, not {base_url}")
-        with socket.create_connection((url.hostname, url.port or 80), timeout=timeout) as connection:
-            # A worker may answer (413, 405) before it has read the body and close: its answer still counts.
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                connection.sendall(self.wire(url.netloc))
-            response = http.client.HTTPResponse(connection, method=self.method)
-            response.begin()
-            try:
-                body = response.read()
-            finally:
-                response.close()
-            received = tuple((name.lower(), value) for name, value in response.getheaders())
-            return client.Reply(response.status, received, body)
+        """Sent and answered as rawhttp sends any raw request (the head already names the server)."""
+        return rawhttp.exchange(base_url, self.wire(urlsplit(base_url).netloc), timeout, fill_host=False)
 
     def target_text(self) -> str:
         """The target as text (its bytes read as UTF-8), as a corpus case or the oracle writes one."""
