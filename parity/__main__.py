@@ -71,12 +71,12 @@ def lock_targets(targets: list[str]) -> list[Path]:
     return [ids.get(target) or Path(target) for target in targets]
 
 
-def report_started(servers: list[DevServer], failures: dict[str, Exception]) -> None:
-    for server in servers:
-        if server.worker.id in failures:
-            print(f"{server.worker.id:<11} FAILED  {failures[server.worker.id]}", file=sys.stderr)
+def report_started(servers: dict[str, DevServer], failures: dict[str, Exception]) -> None:
+    for worker_id, server in servers.items():
+        if worker_id in failures:
+            print(f"{worker_id:<11} FAILED  {failures[worker_id]}", file=sys.stderr)
         else:
-            print(f"{server.worker.id:<11} {server.base_url}  runtime {server.choice.runtime}  log {server.log_path}")
+            print(f"{worker_id:<11} {server.base_url}  runtime {server.choice.runtime}  log {server.log_path}")
     sys.stdout.flush()
 
 
@@ -87,39 +87,43 @@ def follow_logs(servers: list[DevServer]) -> logstream.LogStream:
     return logstream.LogStream(sources)
 
 
+def dev_server(worker_id: str, python_runtime: str | None) -> DevServer:
+    """On the worker's default port and the state `wrangler dev` uses by default, reloading on changes."""
+    worker = registry.get(worker_id)
+    return DevServer(
+        worker,
+        port=worker.port,
+        state_dir=worker.default_state,
+        log_path=worker.folder / ".wrangler" / "dev.log",
+        runtime=runtimes.requested_runtime(python_runtime),
+        watch=True,
+    )
+
+
 def run_dev(worker_ids: list[str], python_runtime: str | None, quiet: bool = False) -> int:
-    """Start the workers on their default ports, on the state `wrangler dev` uses by default; echo their logs."""
-    servers = [
-        DevServer(
-            w,
-            port=w.port,
-            state_dir=w.default_state,
-            log_path=w.folder / ".wrangler" / "dev.log",
-            runtime=runtimes.requested_runtime(python_runtime),
-            watch=True,
-        )
-        for w in map(registry.get, worker_ids)
-    ]
-    logs = None if quiet else follow_logs(servers).start()
+    """Start the workers and echo their logs until Ctrl-C (0), or until every server has ended (1)."""
+    servers = {worker_id: dev_server(worker_id, python_runtime) for worker_id in worker_ids}
     try:
-        with fleet.interrupt_on_signals():
-            failures = fleet.start_parallel(servers)
-            report_started(servers, failures)
-            if len(failures) == len(servers):
-                return 1
-            print("Press Ctrl-C to stop.", flush=True)
-            fleet.wait_while_any_runs(servers)
-            say("every dev server has ended (see the logs above)")
-            return 1
+        with contextlib.ExitStack() as stack:
+            stack.callback(say, "stopped")
+            if not quiet:  # stopped after the servers, so that what they say while stopping is shown too
+                stack.callback(follow_logs(list(servers.values())).start().stop)
+            running = stack.enter_context(fleet.Fleet(servers))
+            stack.callback(say, "stopping ...")
+            return serve_until_ended(running)
     except KeyboardInterrupt:
-        pass
-    finally:
-        say("stopping ...")
-        fleet.stop_all(servers)
-        if logs is not None:
-            logs.stop()  # after the servers, so that what they say while stopping is shown too
-        say("stopped")
-    return 0
+        return 0
+
+
+def serve_until_ended(running: fleet.Fleet) -> int:
+    failures = running.start()
+    report_started(running.servers, failures)
+    if len(failures) == len(running.servers):
+        return 1
+    print("Press Ctrl-C to stop.", flush=True)
+    running.wait()
+    say("every dev server has ended (see the logs above)")
+    return 1
 
 
 def say(text: str) -> None:

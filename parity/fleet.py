@@ -1,4 +1,7 @@
-"""Several dev servers at once: started in parallel, stopped together."""
+"""The lifecycle of a group of dev servers: started in parallel, stopped together however the `with` block ends.
+
+`dev`, the demo, the bench and the suite's fixtures all hold their servers in a `Fleet`.
+"""
 
 from __future__ import annotations
 
@@ -6,73 +9,91 @@ import contextlib
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from parity import toolchain
 from parity.devserver import DevServer
 from parity.ports import free_port
 from parity.registry import Worker
 
-
-def start_parallel(servers: list[DevServer]) -> dict[str, Exception]:
-    """Start every server at once (start-up is mostly waiting); return the failures by worker id."""
-    outcomes = start_each(servers)
-    return {server.worker.id: error for server, error in zip(servers, outcomes, strict=True) if error is not None}
-
-
-def start_each(servers: list[DevServer]) -> list[Exception | None]:
-    """Start every server at once; the error of each, in order (None where it started)."""
-    if not servers:
-        return []
-    toolchain.ensure_node_modules()
-    with ThreadPoolExecutor(max_workers=len(servers)) as pool:
-        return list(pool.map(_start_or_error, servers))
-
-
-def _start_or_error(server: DevServer) -> Exception | None:
-    try:
-        server.start()
-    except Exception as error:  # reported per worker; the other workers still start
-        return error
-    return None
-
-
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+Server = TypeVar("Server", bound=DevServer)
 
 
-def stop_all(servers: list[DevServer]) -> None:
-    """Stop every server, all at once; a second Ctrl-C or SIGTERM meanwhile must not leave half of them running.
+class Fleet:
+    """Named dev servers that live as long as the `with` block.
 
-    Every guard is asked first: should this process be killed while it waits (nox kills its command soon after
-    Ctrl-C), the guards finish the job.
+    Inside the block, SIGINT, SIGTERM and SIGHUP (the terminal closed) raise KeyboardInterrupt, so the block unwinds
+    and every server is stopped; leaving the block stops them all whatever the reason.
     """
-    with _stop_signals_ignored():
-        for server in servers:
-            server.request_stop()
-        for server in servers:
-            server.wait_stopped()
 
+    def __init__(self, servers: Mapping[str, DevServer] | None = None):
+        self.servers: dict[str, DevServer] = dict(servers or {})
+        self.failures: dict[str, Exception] = {}
+        self._signals = contextlib.ExitStack()
 
-def wait_while_any_runs(servers: list[DevServer], poll: float = 0.5) -> None:
-    """Until every server has ended (`stop` from another terminal, say) or a signal interrupts."""
-    while any(server.running for server in servers):
-        time.sleep(poll)
+    def add(self, name: str, server: Server) -> Server:
+        """One more server to stop with the others (started by its owner, or by the next `start`)."""
+        self.servers[name] = server
+        return server
 
+    def start(self, on_ready: Callable[[str, DevServer], None] | None = None) -> dict[str, Exception]:
+        """Start every server not started yet, all at once (start-up is mostly waiting); the failures by name.
 
-@contextlib.contextmanager
-def interrupt_on_signals() -> Iterator[None]:
-    """SIGINT, SIGTERM and SIGHUP (the terminal closed) raise KeyboardInterrupt, so `finally` stops the servers.
+        on_ready(name, server) is called as each one answers, from the thread that started it.
+        """
+        waiting = {name: server for name, server in self.servers.items() if server.process is None}
+        if not waiting:
+            return {}
+        toolchain.ensure_node_modules()
 
-    SIGINT explicitly, because a command started in the background inherits it as ignored.
-    """
-    previous = {signum: signal.signal(signum, _raise_interrupt) for signum in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        def start_one(name: str) -> Exception | None:
+            try:
+                waiting[name].start()
+            except Exception as error:  # reported per server; the others still start
+                return error
+            if on_ready is not None:
+                on_ready(name, waiting[name])
+            return None
+
+        with ThreadPoolExecutor(max_workers=len(waiting)) as pool:
+            outcomes = dict(zip(waiting, pool.map(start_one, waiting), strict=True))
+        failed = {name: error for name, error in outcomes.items() if error is not None}
+        self.failures.update(failed)
+        return failed
+
+    def started(self) -> dict[str, DevServer]:
+        return {name: server for name, server in self.servers.items() if name not in self.failures}
+
+    def wait(self, poll: float = 0.5) -> None:
+        """Until every server has ended (`stop` from another terminal, say) or a signal interrupts."""
+        while any(server.running for server in self.servers.values()):
+            time.sleep(poll)
+
+    def stop(self) -> None:
+        """Stop every server, all at once; a second Ctrl-C or SIGTERM meanwhile must not leave half of them running.
+
+        Every guard is asked first: should this process be killed while it waits (nox kills its command soon after
+        Ctrl-C), the guards finish the job.
+        """
+        with _signals_set_to(signal.SIG_IGN):
+            for server in self.servers.values():
+                server.request_stop()
+            for server in self.servers.values():
+                server.wait_stopped()
+
+    def __enter__(self) -> Fleet:
+        self._signals.enter_context(_signals_set_to(_raise_interrupt))
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        try:
+            self.stop()
+        finally:
+            self._signals.close()
 
 
 def _raise_interrupt(*_) -> None:
@@ -80,29 +101,31 @@ def _raise_interrupt(*_) -> None:
 
 
 @contextlib.contextmanager
-def _stop_signals_ignored() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+def _signals_set_to(handler) -> Iterator[None]:
+    """SIGINT too, because a command started in the background inherits it as ignored; only the main thread may."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in STOP_SIGNALS}
+    previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
-def fresh_servers(
-    workers: list[Worker], workdir: Path, runtime: str = "auto", name: str | None = None
-) -> list[DevServer]:
-    """One server per worker on a free port, with its own fresh state folder and log file under workdir."""
-    return [
-        DevServer(
-            worker,
-            port=free_port(),
-            state_dir=workdir / f"{name or worker.id}-state",
-            log_path=workdir / f"{name or worker.id}.log",
-            runtime=runtime,
-        )
-        for worker in workers
-    ]
+def fresh_server(worker: Worker, workdir: Path, runtime: str = "auto", name: str | None = None) -> DevServer:
+    """A server for the worker on a free port, with its own fresh state folder and log file under workdir."""
+    name = name or worker.id
+    return DevServer(
+        worker,
+        port=free_port(),
+        state_dir=workdir / f"{name}-state",
+        log_path=workdir / f"{name}.log",
+        runtime=runtime,
+    )
+
+
+def fresh_servers(workers: list[Worker], workdir: Path, runtime: str = "auto") -> dict[str, DevServer]:
+    """One fresh server per worker, by worker id."""
+    return {worker.id: fresh_server(worker, workdir, runtime) for worker in workers}

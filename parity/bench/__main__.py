@@ -52,7 +52,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def run(args: argparse.Namespace, argv_text: str, workdir: Path) -> Report:
+def run(args: argparse.Namespace, argv_text: str, workdir: Path, live: fleet.Fleet) -> Report:
     workers = [registry.get(worker_id) for worker_id in (args.worker or registry.worker_ids())]
     usable, skipped = subjects.usable_runtimes(workers)
     progress.say(f"measuring {', '.join(s.label for s in usable) or 'nothing'}; workdir {workdir}")
@@ -66,9 +66,8 @@ def run(args: argparse.Namespace, argv_text: str, workdir: Path) -> Report:
             steps.done(f"{subject.label} prepared")
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     found_machine = machine.machine()
-    with subjects.LiveServers() as live:
-        starts = startup.measure_startups(subjects.startup_subjects(usable), args.starts, workdir, live)
-        phase = load.measure_load(subjects.serving_subjects(usable), args.requests, args.seconds, workdir, live)
+    starts = startup.measure_startups(subjects.startup_subjects(usable), args.starts, workdir, live)
+    phase = load.measure_load(subjects.serving_subjects(usable), args.requests, args.seconds, workdir, live)
     settings = {
         "argv": argv_text,
         "starts": args.starts,
@@ -131,8 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     parentwatch.exit_with_parent()
     workdir = Path(tempfile.mkdtemp(prefix="parity-bench-"))
     try:
-        with fleet.interrupt_on_signals():
-            report = run(args, " ".join(argv), workdir)
+        with fleet.Fleet() as live:
+            report = run(args, " ".join(argv), workdir, live)
     except KeyboardInterrupt:
         progress.say(f"interrupted: every dev server has been stopped; logs kept in {workdir}", terminal.BAD)
         return 130

@@ -16,9 +16,10 @@ from parity import client
 from parity.bench.memory import MemorySampler, memory_result
 from parity.bench.results import LoadResult, MemoryResult
 from parity.bench.stats import ended_by, percentile, throughput
-from parity.bench.subjects import ENDPOINTS, Endpoint, LiveServers, Subject
+from parity.bench.subjects import ENDPOINTS, Endpoint, Subject, new_server
 from parity.bench.units import format_rate, format_seconds
 from parity.devserver import DevServer, DevServerError
+from parity.fleet import Fleet
 from parity.render import progress
 from parity.render.terminal import BAD
 
@@ -132,9 +133,7 @@ class LoadPhase:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def measure_load(
-    subjects: list[Subject], max_requests: int, seconds: float, workdir: Path, live: LiveServers
-) -> LoadPhase:
+def measure_load(subjects: list[Subject], max_requests: int, seconds: float, workdir: Path, live: Fleet) -> LoadPhase:
     phase = LoadPhase()
     with MemorySampler() as sampler:
         servers = start_for_load(subjects, workdir, live, sampler, phase)
@@ -152,12 +151,12 @@ def measure_load(
 
 
 def start_for_load(
-    subjects: list[Subject], workdir: Path, live: LiveServers, sampler: MemorySampler, phase: LoadPhase
+    subjects: list[Subject], workdir: Path, live: Fleet, sampler: MemorySampler, phase: LoadPhase
 ) -> dict[Subject, DevServer]:
     servers = {}
     with progress.steps("starting the servers for the load runs", len(subjects)) as steps:
         for subject in subjects:
-            server = live.new(subject, workdir, "load")
+            server = new_server(live, subject, workdir, "load")
             sampler.watch(subject, server)
             steps.doing(subject.label)
             try:

@@ -7,17 +7,18 @@ from pathlib import Path
 
 from parity.bench.results import StartupResult
 from parity.bench.stats import summarize
-from parity.bench.subjects import BenchServer, LiveServers, Subject, snapshot_files
+from parity.bench.subjects import BenchServer, Subject, new_server, snapshot_files
 from parity.bench.units import format_seconds
 from parity.devserver import DevServerError
+from parity.fleet import Fleet
 from parity.render import progress
 from parity.render.terminal import BAD
 
 READY_POLL_SECONDS = 0.1  # DevServer's readiness poll: start-up figures can be up to this much late
 
 
-def measure_startups(subjects: list[Subject], starts: int, workdir: Path, live: LiveServers) -> list[StartupResult]:
-    servers = {subject: live.new(subject, workdir, "start") for subject in subjects}
+def measure_startups(subjects: list[Subject], starts: int, workdir: Path, live: Fleet) -> list[StartupResult]:
+    servers = {subject: new_server(live, subject, workdir, "start") for subject in subjects}
     timings: dict[Subject, list[float]] = {subject: [] for subject in subjects}
     failures: dict[Subject, list[str]] = {subject: [] for subject in subjects}
     with progress.steps("start-up", len(subjects) * (starts + 1)) as steps:

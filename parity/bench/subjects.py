@@ -1,5 +1,5 @@
 """What is measured: each worker in each runtime usable here (and how pyodide-workerd starts), the endpoints, and the
-dev servers started for them, every one stopped at the end however the run ends."""
+dev servers started for them, each one in the run's fleet (so stopped at the end however the run ends)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlencode
 
-from parity import fleet, registry, runtimes
+from parity import registry, runtimes
 from parity.devserver import DevServer
+from parity.fleet import Fleet
 from parity.ports import free_port
 from parity.registry import Worker
 
@@ -116,30 +117,17 @@ def snapshot_files(snapshot_dir: Path | None) -> set[str]:
     return {path.name for path in snapshot_dir.glob("*.bin")} if snapshot_dir and snapshot_dir.is_dir() else set()
 
 
-class LiveServers:
-    """Every server this run has spawned, so that Ctrl-C or an error still stops them all."""
-
-    def __init__(self) -> None:
-        self._servers: list[DevServer] = []
-
-    def new(self, subject: Subject, workdir: Path, purpose: str) -> BenchServer:
-        """A server on a free port with its own state folder and log file, named after the subject and purpose."""
-        name = f"{purpose}-{subject.slug}"
-        server = BenchServer(
-            subject.worker,
-            port=free_port(),
-            state_dir=workdir / f"{name}-state",
-            log_path=workdir / f"{name}.log",
-            runtime=subject.runtime,
-            extra_args=runtime_flags(subject, workdir / "snapshots"),
-            snapshot_dir=subject.snapshot_dir(workdir / "snapshots"),
-        )
-        server.choice = runtimes.Choice(subject.runtime, "benchmark subject")
-        self._servers.append(server)
-        return server
-
-    def __enter__(self) -> LiveServers:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        fleet.stop_all(self._servers)
+def new_server(fleet: Fleet, subject: Subject, workdir: Path, purpose: str) -> BenchServer:
+    """A server in the fleet on a free port with its own state folder and log file, named after subject and purpose."""
+    name = f"{purpose}-{subject.slug}"
+    server = BenchServer(
+        subject.worker,
+        port=free_port(),
+        state_dir=workdir / f"{name}-state",
+        log_path=workdir / f"{name}.log",
+        runtime=subject.runtime,
+        extra_args=runtime_flags(subject, workdir / "snapshots"),
+        snapshot_dir=subject.snapshot_dir(workdir / "snapshots"),
+    )
+    server.choice = runtimes.Choice(subject.runtime, "benchmark subject")
+    return fleet.add(name, server)

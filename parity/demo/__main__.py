@@ -43,24 +43,24 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="parity-demo-") as workdir:
         servers = fleet.fresh_servers(workers, Path(workdir), runtimes.requested_runtime(args.python_runtime))
         try:
-            with fleet.interrupt_on_signals():
-                return walk_through(servers, args)
+            with fleet.Fleet(servers) as running:
+                try:
+                    return walk_through(running, args)
+                finally:
+                    print("stopping the dev servers ...", flush=True)
         except KeyboardInterrupt:
             print("\ninterrupted", file=sys.stderr)
             return 130
-        finally:
-            print("stopping the dev servers ...", flush=True)
-            fleet.stop_all(servers)
 
 
-def walk_through(servers: list[DevServer], args: argparse.Namespace) -> int:
+def walk_through(running: fleet.Fleet, args: argparse.Namespace) -> int:
     shown = console()
-    failures = terminal.start_servers(servers, shown)
-    live = [server for server in servers if server.worker.id not in failures]
+    failures = terminal.start_servers(running, shown)
+    live = list(running.started().values())
     if not live:
         return 1
     outcomes = tell_story(live, shown, terminal.pause_between_steps(args.pause, shown))
-    transcript.write(args.out, transcript.markdown(outcomes, servers, failures))
+    transcript.write(args.out, transcript.markdown(outcomes, list(running.servers.values()), failures))
     shown.print(f"\ntranscript written to {args.out}")
     identical = all(outcome.ok for outcome in outcomes)
     summary = f"{sum(o.ok for o in outcomes)}/{len(outcomes)} steps identical across {len(live)} worker(s)"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import threading
 from collections.abc import Callable
 
 from rich.console import Console
@@ -19,53 +18,29 @@ from parity.render import progress, terminal
 from parity.render.terminal import BAD, COMMAND, GOOD, QUIET, TITLE
 
 MAX_COLUMN = 60
-READY_POLL_SECONDS = 0.2
 
 
 def runtime_of(server: DevServer) -> str:
     return server.choice.runtime if server.choice else "—"
 
 
-def start_servers(servers: list[DevServer], console: Console) -> dict[str, Exception]:
+def start_servers(running: fleet.Fleet, console: Console) -> dict[str, Exception]:
     """Start every server at once; each one's line as it becomes ready (a bar meanwhile on a terminal)."""
-    console.print(Text(f"Starting {', '.join(s.worker.id for s in servers)} on fresh state, in parallel ...", TITLE))
-    with progress.steps("starting the dev servers", len(servers), console) as steps:
-        with _ready_lines(servers, steps):
-            failures = fleet.start_parallel(servers)
-        for key, error in failures.items():
-            steps.done(f"{key:<11} failed to start:", BAD)
+    console.print(Text(f"Starting {', '.join(running.servers)} on fresh state, in parallel ...", TITLE))
+    with progress.steps("starting the dev servers", len(running.servers), console) as steps:
+        failures = running.start(on_ready=lambda worker_id, server: steps.done(ready_line(worker_id, server)))
+        for worker_id, error in failures.items():
+            steps.done(f"{worker_id:<11} failed to start:", BAD)
             console.print(str(error))
     console.print(Text("The curl commands below use $URL: the base URL of the worker you want to ask.", QUIET))
     return failures
 
 
-@contextlib.contextmanager
-def _ready_lines(servers: list[DevServer], steps: progress.Steps):
-    """Tell each server's start as soon as it answers: fleet starts them together and returns when all are done."""
-    told: set[str] = set()
-    stopped = threading.Event()
-
-    def tell_ready() -> None:
-        for server in servers:
-            if server.startup_seconds is not None and server.worker.id not in told:
-                told.add(server.worker.id)
-                steps.done(
-                    f"{server.worker.id:<11} {server.base_url:<24} runtime {runtime_of(server):<15} "
-                    f"ready in {server.startup_seconds:.1f} s"
-                )
-
-    def watch() -> None:
-        while not stopped.wait(READY_POLL_SECONDS):
-            tell_ready()
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    try:
-        yield
-    finally:
-        stopped.set()
-        watcher.join()
-        tell_ready()
+def ready_line(worker_id: str, server: DevServer) -> str:
+    return (
+        f"{worker_id:<11} {server.base_url:<24} runtime {runtime_of(server):<15} "
+        f"ready in {server.startup_seconds:.1f} s"
+    )
 
 
 def show_step(outcome: Outcome, worker_ids: list[str], console: Console) -> None:
