@@ -3,7 +3,7 @@ be the contract's (CONTRACT.md C14; the oracle of each case is shared-tests/expe
 
 Every case of corpus.toml is one test (its id is the case id); a hypothesis property test adds generated form posts.
 Differences the contract cannot remove would be pinned in expected-differences.toml (there are none) and become
-expected failures. The judge itself is tested without workers in test_judge.py.
+expected failures. The judge itself is tested without workers in tests/test_judge.py.
 """
 
 from __future__ import annotations

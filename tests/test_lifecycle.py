@@ -360,12 +360,13 @@ def test_hold(worker):
 
 
 def test_pytest_fixture_servers_end_when_pytest_is_killed(tmp_path: Path) -> None:
-    """The suite's own dev servers (conftest.py -> parity.fleet) do not outlive a pytest killed with -9."""
+    """The suite's own dev servers (parity.pytest_workers -> parity.fleet) do not outlive a pytest killed with -9."""
     (tmp_path / "test_hold.py").write_text(HOLDING_TEST)
     output = tmp_path / "pytest.out"
-    env = marked_env({**os.environ, "PYTHONPATH": f"{ROOT / 'shared-tests'}{os.pathsep}{ROOT}"})
+    env = marked_env({**os.environ, "PYTHONPATH": str(ROOT)})
     before = running_now()
-    command = [sys.executable, "-m", "pytest", "-s", "-p", "conftest", "-p", "no:cacheprovider", "--worker", "js"]
+    plugins = ["-p", "parity.pytest_workers", "-p", "no:cacheprovider"]
+    command = [sys.executable, "-m", "pytest", "-s", *plugins, "--worker", "js"]
     with output.open("w") as out:
         run = subprocess.Popen([*command, "test_hold.py"], cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
