@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from parity.pins import PinnedAnswer, PinnedDifference
 
 COUNTER_VALUE = re.compile(rb'<span id="count">\d+</span>')
+NOT_COMPACT = "(not in compact JSON form)"
 OWN_NAME = "(the worker's own name)"  # x-worker may differ (C14.2) as long as each names itself (C1.1)
 DIFF_CONTEXT_LINES = 2
 UNREADABLE_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
@@ -48,9 +49,13 @@ def status_shape(body: bytes) -> bytes:
         return body
     if not isinstance(document, dict):
         return body
-    compact = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode() == body
     shape = json.dumps(dict.fromkeys(document, "(value masked)"), separators=(",", ":"))
-    return (shape if compact else shape + "\n(not in compact JSON form)").encode()
+    return (shape if compact_json(document, body) else shape + "\n" + NOT_COMPACT).encode()
+
+
+def compact_json(document: object, body: bytes) -> bool:
+    """Is `body` the compact JSON form of `document` (no spaces, UTF-8 unescaped), as C9 wants /status?"""
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode() == body
 
 
 def answer_of(view: dict[str, object]) -> tuple[int, str]:
@@ -72,6 +77,15 @@ class Divergence:
     @property
     def minority(self) -> tuple[str, ...]:
         return tuple(worker for workers, _ in self.groups[1:] for worker in workers)
+
+    @property
+    def outvoted(self) -> tuple[str, ...]:
+        """The minority when the majority holds more than half of the workers; else all of them, none being more
+        right than the others (the minority's tie-breaker is only an order)."""
+        size = sum(len(workers) for workers, _ in self.groups)
+        if len(self.majority) * 2 > size:
+            return self.minority
+        return tuple(worker for workers, _ in self.groups for worker in workers)
 
     def render(self) -> str:
         if self.field == "body":

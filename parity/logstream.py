@@ -20,7 +20,8 @@ from typing import IO
 from rich.console import Console
 from rich.text import Text
 
-COLOURS = ("cyan", "magenta", "yellow", "green", "blue", "bright_red")
+from parity.render.terminal import WORKER_COLOURS
+
 POLL_SECONDS = 0.2
 STOP_WAIT_SECONDS = 2.0  # a thread stuck writing to a frozen terminal is left behind (a daemon: it cannot hold us)
 ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
@@ -28,7 +29,8 @@ CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def colour(index: int) -> str:
-    return COLOURS[index % len(COLOURS)]
+    """The colour of the index-th worker (the palette's, parity.render.terminal); more workers than colours repeat."""
+    return WORKER_COLOURS[index % len(WORKER_COLOURS)]
 
 
 class _TerminalConsole(Console):

@@ -3,12 +3,10 @@ the replies judged against each other and against the contract's answer (expecte
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import expected
 import pytest
 
-from parity import divergence, pins
+from parity import divergence, everywhere, pins
 from parity import pytest_contract_plugin as recorded
 from parity.client import Reply
 
@@ -16,11 +14,13 @@ PINS = pins.load()
 
 
 def send_to_all(workers: list, send) -> dict[str, Reply]:
-    """The same request, `send(base_url, session)`, to every worker at once in its own session (each answers on its
-    own server); replies keyed by target label."""
-    with ThreadPoolExecutor(max_workers=len(workers)) as pool:
-        replies = pool.map(lambda w: w.call(lambda base_url: send(base_url, getattr(w, "session", None))), workers)
-        return {worker.label: reply for worker, reply in zip(workers, replies, strict=True)}
+    """The same request, `send(base_url, session)`, to every worker at once in its own session, each counted by its
+    `call` (conftest.WorkerUnderTest); replies keyed by target label."""
+
+    def send_one(worker) -> Reply:
+        return worker.call(lambda base_url: send(base_url, getattr(worker, "session", None)))
+
+    return everywhere.at_once({worker.label: worker for worker in workers}, send_one)
 
 
 def judge_replies(

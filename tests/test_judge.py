@@ -80,6 +80,20 @@ def test_header_values_are_compared_exactly_and_repeated_headers_as_lists() -> N
     assert fields["header content-type"].minority == ("py-worker-minimal",)
 
 
+def test_outvoted_is_the_minority_of_a_strict_majority_else_everyone() -> None:
+    def body_divergence(bodies: dict[str, bytes]) -> divergence.Divergence:
+        views = {label: divergence.comparable(reply(label, body=body), worker=label) for label, body in bodies.items()}
+        (only,) = divergence.compare(views)
+        return only
+
+    two_to_one = body_divergence({"js-worker": b"a", "py-worker": b"b", "py-worker-minimal": b"a"})
+    assert two_to_one.outvoted == two_to_one.minority == ("py-worker",)
+    all_apart = body_divergence({worker: worker.encode() for worker in WORKERS})
+    assert all_apart.minority == WORKERS[1:]  # the first worker breaks the tie for the judge ...
+    assert all_apart.outvoted == WORKERS  # ... but none of the three is more right than the others
+    assert body_divergence({"js-worker": b"a", "py-worker": b"b"}).outvoted == ("js-worker", "py-worker")
+
+
 def test_transport_headers_are_not_compared_and_x_worker_must_name_the_worker_itself() -> None:
     replies = {
         "js-worker": reply("js-worker", transfer_encoding="chunked", date="Mon, 01 Jan 2024 00:00:00 GMT"),

@@ -1,37 +1,28 @@
 """Executing the story: each step's request sent to every worker at once (or every server restarted), the answers
-laid out as rows, and the rows compared — a worker that differs from the others is flagged, the step judged."""
+laid out as rows and compared as the suite compares them (parity.divergence) — a worker outvoted on a row is
+flagged, the step judged."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from parity import client
+from parity import client, divergence, everywhere
 from parity.demo.story import Call, Step
 from parity.devserver import DevServer
 
 
 @dataclass
 class Row:
-    """One line of the side-by-side table: what each worker showed, and the values that are compared."""
+    """One line of the side-by-side table: what each worker showed, and the workers that differ on it."""
 
     label: str
     cells: dict[str, list[str]]
-    values: dict[str, object] | None = None  # compared values; default: the cells
-    compared: bool = True
+    quiet: bool = False  # shown dim: not compared as shown (x-worker may name each worker; /status's values; notes)
+    differing: frozenset[str] = frozenset()  # outvoted on this row's field by divergence.compare
     silent: frozenset[str] = frozenset()  # workers that did not answer: shown as failures, left out of comparing
-
-    def differing(self) -> set[str]:
-        """Workers whose value differs from the most common one (all of them when there is no majority)."""
-        values = {key: repr(value) for key, value in (self.values or self.cells).items() if key not in self.silent}
-        if not self.compared or len(set(values.values())) <= 1:
-            return set()
-        (common, count), *_ = Counter(values.values()).most_common()
-        return set(values) if count * 2 <= len(values) else {key for key, value in values.items() if value != common}
 
 
 @dataclass
@@ -47,34 +38,54 @@ class Outcome:
 def perform(number: int, step: Step, servers: list[DevServer]) -> Outcome:
     if step.call is None:
         return restart_all(number, step, servers)
-    replies = send_everywhere(step.call, servers)
-    rows = reply_rows(step, replies)
+    replies = everywhere.at_once({server.worker.id: server for server in servers}, lambda s: send(step.call, s))
+    differences = compare(step, replies, {server.worker.id: server.worker.name for server in servers})
+    rows = reply_rows(step, replies, differences)
     silent = [key for key, reply in replies.items() if not isinstance(reply, client.Reply)]
     return Outcome(number, step, rows, *request_verdict(rows, step, silent), commands=[step.call.curl()])
 
 
-def send_everywhere(call: Call, servers: list[DevServer]) -> dict[str, client.Reply | Exception]:
-    def send(server: DevServer) -> client.Reply | Exception:
-        try:
-            return client.request(server.base_url, call.method, call.path, body=call.body(), headers=call.headers())
-        except OSError as error:
-            return error
-
-    with ThreadPoolExecutor(max_workers=len(servers)) as pool:
-        return dict(zip([s.worker.id for s in servers], pool.map(send, servers), strict=True))
+def send(call: Call, server: DevServer) -> client.Reply | Exception:
+    try:
+        return client.request(server.base_url, call.method, call.path, body=call.body(), headers=call.headers())
+    except OSError as error:
+        return error
 
 
-def reply_rows(step: Step, replies: dict[str, client.Reply | Exception]) -> list[Row]:
+def compare(
+    step: Step, replies: dict[str, client.Reply | Exception], names: dict[str, str]
+) -> dict[str, divergence.Divergence]:
+    """The answers compared as the suite compares them: status, every header but the transport ones (x-worker may
+    name each worker itself), the body bytes, of /status its keys and form only; by field."""
+    mode = "status-values" if step.json_body else "bytes"
+    views = {
+        key: divergence.comparable(reply, mode, names[key])
+        for key, reply in replies.items()
+        if isinstance(reply, client.Reply)
+    }
+    return {difference.field: difference for difference in divergence.compare(views)}
+
+
+def reply_rows(
+    step: Step, replies: dict[str, client.Reply | Exception], differences: dict[str, divergence.Divergence]
+) -> list[Row]:
     """Status, every compared header, x-worker and body; a worker that did not answer says why in its status cell."""
     answered = {key: reply for key, reply in replies.items() if isinstance(reply, client.Reply)}
-    silent = frozenset(replies) - set(answered)
-    rows = [Row("status", _cells(replies, lambda r: str(r.status), silent_text=lambda error: f"no answer: {error}"))]
+
+    def flagged(field_name: str) -> frozenset[str]:
+        return frozenset(differences[field_name].outvoted) if field_name in differences else frozenset()
+
+    status = _cells(replies, lambda r: str(r.status), silent_text=lambda error: f"no answer: {error}")
+    rows = [Row("status", status, differing=flagged("status"))]
     names = dict.fromkeys(name for r in answered.values() for name in r.compared_headers() if name != "x-worker")
-    rows += [Row(name, _cells(replies, lambda r, n=name: r.header(n) or "—")) for name in names]
-    rows.append(Row("x-worker", _cells(replies, lambda r: r.header("x-worker") or "—"), compared=False))
-    rows += body_rows(step, replies)
+    for name in names:
+        cells = _cells(replies, lambda r, n=name: r.header(n) or "—")
+        rows.append(Row(name, cells, differing=flagged(f"header {name}")))
+    x_worker = _cells(replies, lambda r: r.header("x-worker") or "—")
+    rows.append(Row("x-worker", x_worker, quiet=True, differing=flagged("header x-worker")))
+    rows += body_rows(step, replies, differences.get("body"))
     for row in rows:
-        row.silent = silent
+        row.silent = frozenset(replies) - set(answered)
     return rows
 
 
@@ -84,14 +95,18 @@ def _cells(replies: dict, show: Callable[[client.Reply], str], silent_text=lambd
     }
 
 
-def body_rows(step: Step, replies: dict[str, client.Reply | Exception]) -> list[Row]:
+def body_rows(
+    step: Step, replies: dict[str, client.Reply | Exception], difference: divergence.Divergence | None
+) -> list[Row]:
     bodies = {key: reply.body if isinstance(reply, client.Reply) else None for key, reply in replies.items()}
     shown = {key: ["—"] if body is None else summarise(step, body) for key, body in bodies.items()}
+    differing = frozenset(difference.outvoted) if difference else frozenset()
     if step.json_body:
-        keys = {key: ["—"] if body is None else [", ".join(json_keys(body))] for key, body in bodies.items()}
-        return [Row("json keys", keys), Row("body", shown, compared=False)]
-    row = Row("body", shown, values=bodies)
-    add_first_differences(row, bodies)
+        keys = {key: ["—"] if body is None else json_shape(body) for key, body in bodies.items()}
+        return [Row("json keys", keys, differing=differing), Row("body", shown, quiet=True)]
+    row = Row("body", shown, differing=differing)
+    if difference is not None:
+        add_first_differences(row, bodies, difference)
     return [row]
 
 
@@ -114,19 +129,18 @@ def _json_object(body: bytes) -> dict:
     return value if isinstance(value, dict) else {"(not an object)": value}
 
 
-def json_keys(body: bytes) -> list[str]:
-    return sorted(_json_object(body))
+def json_shape(body: bytes) -> list[str]:
+    """What of a /status body is compared (divergence.status_shape): its keys in order, and its compact form."""
+    document = _json_object(body)
+    return [", ".join(document), *([] if divergence.compact_json(document, body) else [divergence.NOT_COMPACT])]
 
 
-def add_first_differences(row: Row, bodies: dict[str, bytes | None]) -> None:
-    """When the bytes differ, show where: the first line that differs from the most common body."""
-    answered = [body for body in bodies.values() if body is not None]
-    if not row.differing() or not answered:
-        return
-    reference = Counter(answered).most_common(1)[0][0]
-    for key, body in bodies.items():
-        if body is not None and body != reference:
-            row.cells[key].append(first_difference(body, reference))
+def add_first_differences(row: Row, bodies: dict[str, bytes | None], difference: divergence.Divergence) -> None:
+    """Where the bytes differ: the first line that differs from the majority's body (the first group's)."""
+    reference = difference.groups[0][1]
+    for workers, _ in difference.groups[1:]:
+        for key in workers:
+            row.cells[key].append(first_difference(bodies[key], reference))
 
 
 def first_difference(body: bytes, reference: bytes) -> str:
@@ -140,25 +154,24 @@ def first_difference(body: bytes, reference: bytes) -> str:
 
 
 def request_verdict(rows: list[Row], step: Step, silent: list[str]) -> tuple[str, bool]:
-    differing = [row.label for row in rows if row.differing()]
+    differing = [row.label for row in rows if row.differing]
     problems = [f"no answer from {', '.join(silent)}"] if silent else []
     problems += [f"differs in: {', '.join(differing)}"] if differing else []
     if problems:
         return "; ".join(problems), False
-    return ("identical keys; the values describe each worker" if step.json_body else "identical"), True
+    return ("identical keys, in order; the values describe each worker" if step.json_body else "identical"), True
 
 
 def restart_all(number: int, step: Step, servers: list[DevServer]) -> Outcome:
-    with ThreadPoolExecutor(max_workers=len(servers)) as pool:
-        results = dict(zip([s.worker.id for s in servers], pool.map(timed_restart, servers), strict=True))
+    results = everywhere.at_once({server.worker.id: server for server in servers}, timed_restart)
     cells = {
         key: [f"failed: {result}".splitlines()[0] if isinstance(result, Exception) else f"ready in {result:.1f} s"]
         for key, result in results.items()
     }
     failed = [key for key, result in results.items() if isinstance(result, Exception)]
     rows = [
-        Row("restart", cells, values={key: key in failed for key in results}),
-        Row("state", {key: ["same port, same state folder"] for key in results}, compared=False),
+        Row("restart", cells, differing=frozenset(failed)),
+        Row("state", {key: ["same port, same state folder"] for key in results}, quiet=True),
     ]
     verdict = f"restart failed: {', '.join(failed)}" if failed else "all restarted"
     return Outcome(

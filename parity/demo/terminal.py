@@ -60,8 +60,8 @@ def side_by_side(rows: list[Row], worker_ids: list[str]):
 
 
 def _cells(row: Row, worker_ids: list[str]) -> list[Text]:
-    flagged = row.differing() | row.silent
-    style = {key: BAD if key in flagged else "" if row.compared else QUIET for key in worker_ids}
+    flagged = row.differing | row.silent
+    style = {key: BAD if key in flagged else QUIET if row.quiet else "" for key in worker_ids}
     return [Text(row.label), *(Text("\n".join(row.cells.get(key, ["—"])), style[key]) for key in worker_ids)]
 
 

@@ -81,7 +81,7 @@ def step(outcome: Outcome, worker_ids: list[str]) -> str:
 
 
 def row_cells(row: Row, worker_ids: list[str]) -> list[str]:
-    differing = row.differing()
+    differing = row.differing
     cells = []
     for key in worker_ids:
         shown = "<br>".join(code(line) if line else "—" for line in row.cells.get(key, ["—"]))

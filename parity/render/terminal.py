@@ -21,6 +21,8 @@ QUIET = "dim"
 TITLE = "bold cyan"
 COMMAND = "yellow"
 STRONG = "bold"
+# One colour per worker, in the order the workers are listed (`dev` prefixes each server's log lines with it).
+WORKER_COLOURS = ("cyan", "magenta", "yellow", "green", "blue", "bright_red")
 
 PLAIN_WIDTH = 120  # when not a TTY (a CI log): lines may be longer than a terminal, tables still read well
 WIDE_TABLES = 240  # when not a TTY, for wide tables (the report's versions, the bench's twelve columns)
