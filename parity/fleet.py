@@ -10,11 +10,10 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from parity import toolchain
+from parity import everywhere, toolchain
 from parity.devserver import DevServer
 from parity.ports import free_port
 from parity.registry import Worker
@@ -40,27 +39,15 @@ class Fleet:
         self.servers[name] = server
         return server
 
-    def start(self, on_ready: Callable[[str, DevServer], None] | None = None) -> dict[str, Exception]:
+    def start(self, on_ready: Callable[[DevServer], None] | None = None) -> dict[str, Exception]:
         """Start every server not started yet, all at once (start-up is mostly waiting); the failures by name.
 
-        on_ready(name, server) is called as each one answers, from the thread that started it.
+        on_ready(server) is called as each one answers, from the thread that started it.
         """
         waiting = {name: server for name, server in self.servers.items() if server.process is None}
-        if not waiting:
-            return {}
-        toolchain.ensure_node_modules()
-
-        def start_one(name: str) -> Exception | None:
-            try:
-                waiting[name].start()
-            except Exception as error:  # reported per server; the others still start
-                return error
-            if on_ready is not None:
-                on_ready(name, waiting[name])
-            return None
-
-        with ThreadPoolExecutor(max_workers=len(waiting)) as pool:
-            outcomes = dict(zip(waiting, pool.map(start_one, waiting), strict=True))
+        if waiting:
+            toolchain.ensure_node_modules()
+        outcomes = everywhere.at_once(waiting, lambda server: _start(server, on_ready))
         failed = {name: error for name, error in outcomes.items() if error is not None}
         self.failures.update(failed)
         return failed
@@ -94,6 +81,16 @@ class Fleet:
             self.stop()
         finally:
             self._signals.close()
+
+
+def _start(server: DevServer, on_ready: Callable[[DevServer], None] | None) -> Exception | None:
+    try:
+        server.start()
+    except Exception as error:  # reported per server; the others still start
+        return error
+    if on_ready is not None:
+        on_ready(server)
+    return None
 
 
 def _raise_interrupt(*_) -> None:

@@ -47,7 +47,7 @@ def test_servers_start_at_the_same_time_and_each_is_told_ready():
     servers = {name: FakeServer(events, name, barrier) for name in ("js", "py", "py-minimal")}
     ready = []
     with fleet.Fleet(servers) as running:
-        assert running.start(on_ready=lambda name, server: ready.append(name)) == {}
+        assert running.start(on_ready=lambda server: ready.append(server.name)) == {}
     assert sorted(ready) == ["js", "py", "py-minimal"]
 
 

@@ -28,7 +28,7 @@ def start_servers(running: fleet.Fleet, console: Console) -> dict[str, Exception
     """Start every server at once; each one's line as it becomes ready (a bar meanwhile on a terminal)."""
     console.print(Text(f"Starting {', '.join(running.servers)} on fresh state, in parallel ...", TITLE))
     with progress.steps("starting the dev servers", len(running.servers), console) as steps:
-        failures = running.start(on_ready=lambda worker_id, server: steps.done(ready_line(worker_id, server)))
+        failures = running.start(on_ready=lambda server: steps.done(ready_line(server)))
         for worker_id, error in failures.items():
             steps.done(f"{worker_id:<11} failed to start:", BAD)
             console.print(str(error))
@@ -36,9 +36,9 @@ def start_servers(running: fleet.Fleet, console: Console) -> dict[str, Exception
     return failures
 
 
-def ready_line(worker_id: str, server: DevServer) -> str:
+def ready_line(server: DevServer) -> str:
     return (
-        f"{worker_id:<11} {server.base_url:<24} runtime {runtime_of(server):<15} "
+        f"{server.worker.id:<11} {server.base_url:<24} runtime {runtime_of(server):<15} "
         f"ready in {server.startup_seconds:.1f} s"
     )
 
