@@ -10,11 +10,11 @@ import os
 import signal
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+
+import requests
 
 from parity import guard, liveservers, runtimes, state, toolchain
 from parity.ports import port_is_free
@@ -89,12 +89,11 @@ def log_tail(log_path: Path, lines: int = LOG_TAIL_LINES) -> str:
 
 
 def http_status(url: str, timeout: float = 2.0) -> int | None:
+    """The status of a GET to url, or None while nothing answers."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except (OSError, ValueError):
+        with requests.get(url, timeout=timeout, allow_redirects=False) as response:
+            return response.status_code
+    except requests.RequestException:
         return None
 
 

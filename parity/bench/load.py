@@ -1,5 +1,8 @@
 """Latency and throughput: every subject's server up at once, then each scenario (endpoint × keep-alive clients) run
-against each subject in turn, until a request count or a time bound, while memory is sampled."""
+against each subject in turn, until a request count or a time bound, while memory is sampled.
+
+The load clients use http.client rather than requests: the client's own time is part of every latency measured, so
+it is kept as thin as the standard library allows (one keep-alive connection per client thread)."""
 
 from __future__ import annotations
 
