@@ -1,12 +1,13 @@
-"""Raw HTTP/1.x over a socket, for what `requests` cannot send byte-exactly: HTTP/1.0, no Host, repeated or malformed
-headers, hand-framed chunked bodies, paths it would re-encode, bodies sent at the caller's own pace, and the bytes
-that follow an answer. Answers are parsed into the same Reply as parity.client's."""
+"""Raw HTTP/1.x over a socket (TLS for an https worker), for what `requests` cannot send byte-exactly: HTTP/1.0, no
+Host, repeated or malformed headers, hand-framed chunked bodies, paths it would re-encode, bodies sent at the caller's
+own pace, and the bytes that follow an answer. Answers are parsed into the same Reply as parity.client's."""
 
 from __future__ import annotations
 
 import contextlib
 import select
 import socket
+import ssl
 from collections.abc import Iterator
 from typing import BinaryIO
 from urllib.parse import urlsplit
@@ -16,16 +17,37 @@ from parity.reply import Reply
 HOST_PLACEHOLDER = b"{host}"
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def address(base_url: str) -> tuple[str, int]:
     url = urlsplit(base_url)
-    if url.scheme != "http":
-        raise ValueError(f"raw requests speak plain HTTP only, not {base_url}")
-    return url.hostname, url.port or 80
+    if url.scheme not in DEFAULT_PORTS:
+        raise ValueError(f"raw requests speak http and https, not {base_url}")
+    return url.hostname, url.port or DEFAULT_PORTS[url.scheme]
+
+
+def tls_context() -> ssl.SSLContext:
+    """The system's trusted certificates, as requests checks a deployed worker's (a test may trust its own)."""
+    return ssl.create_default_context()
+
+
+def open_connection(base_url: str, timeout: float = 30.0) -> socket.socket:
+    """A connected socket to the server of base_url, TLS-wrapped (with SNI) for an https URL."""
+    host, port = address(base_url)
+    sock = socket.create_connection((host, port), timeout=timeout)
+    if urlsplit(base_url).scheme != "https":
+        return sock
+    try:
+        return tls_context().wrap_socket(sock, server_hostname=host)
+    except BaseException:
+        sock.close()
+        raise
 
 
 @contextlib.contextmanager
 def connection(base_url: str, timeout: float = 30.0) -> Iterator[socket.socket]:
-    with socket.create_connection(address(base_url), timeout=timeout) as sock:
+    with open_connection(base_url, timeout) as sock:
         yield sock
 
 
@@ -70,6 +92,8 @@ def request_bytes(
 
 def answered_within(sock: socket.socket, seconds: float) -> bool:
     """Has the server sent anything (an answer, or closed the connection) within `seconds`?"""
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():  # already decrypted: select would not see it
+        return True
     return bool(select.select([sock], [], [], seconds)[0])
 
 

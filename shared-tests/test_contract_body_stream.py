@@ -33,7 +33,7 @@ CHUNKED = "transfer-encoding: chunked"
 def open_post(worker, path: str, framing: str = CHUNKED) -> socket.socket:
     """A connection on which a POST's head has been sent; the body is the caller's to send (raw: requests sends a
     body whole and then waits, never a body held open while the answer is awaited)."""
-    sock = socket.create_connection(rawhttp.address(worker.base_url), timeout=ANSWER_TIMEOUT)
+    sock = rawhttp.open_connection(worker.base_url, ANSWER_TIMEOUT)
     head = (
         f"POST {path} HTTP/1.1\r\nHost: {{host}}\r\ncontent-type: application/x-www-form-urlencoded\r\n"
         f"{framing}\r\n\r\n"
