@@ -1,15 +1,28 @@
 """Progress of a long job: a rich bar with elapsed and remaining time on a terminal, and in a log (no TTY) one
-timestamped line per finished step. Both show each step's line, so a terminal keeps what a log would have."""
+timestamped line per finished step. Both show each step's line, so a terminal keeps what a log would have.
+
+A long step that only some runs need (the first run's installs) is `underway`: a line when it starts, saying why, and
+one when it ends, with its duration; a spinner meanwhile on a terminal. Where stdout is captured (a pytest fixture),
+`routed` sends the lines elsewhere."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 
 from parity.render import terminal
@@ -33,7 +46,7 @@ class Steps:
         self._task = None
 
     def _start(self) -> None:
-        if self.console.is_terminal:
+        if self.console.is_terminal and _spinner.route is None:
             self._bar = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
@@ -46,10 +59,12 @@ class Steps:
             )
             self._task = self._bar.add_task(self.description, total=self.total)
             self._bar.start()
+            _spinner.bars += 1
 
     def _stop(self) -> None:
         if self._bar is not None:
             self._bar.stop()
+            _spinner.bars -= 1
 
     def doing(self, what: str) -> None:
         if self._bar is not None:
@@ -64,7 +79,10 @@ class Steps:
 
     def say(self, line: str, style: str = "") -> None:
         """A line of its own, above the bar on a terminal; never wrapped, so that a log keeps it on one line."""
-        self.console.print(Text(stamp(line), style), soft_wrap=True)
+        if _spinner.route is not None:
+            _spinner.route(stamp(line))
+        else:
+            self.console.print(Text(stamp(line), style), soft_wrap=True)
 
 
 @contextmanager
@@ -78,5 +96,100 @@ def steps(description: str, total: int, console: Console | None = None) -> Itera
 
 
 def say(line: str, style: str = "", console: Console | None = None) -> None:
-    """A timestamped line outside any job."""
-    (console or terminal.console()).print(Text(stamp(line), style), soft_wrap=True)
+    """A timestamped line outside any job (on stdout as it is now, so that a rich bar showing keeps it above)."""
+    if console is None and _spinner.route is not None:
+        _spinner.route(stamp(line))
+        return
+    console = console or (_spinner.bar.console if _spinner.bar is not None else terminal.console())
+    console.print(Text(stamp(line), style), soft_wrap=True)
+
+
+def seconds_text(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
+
+
+class Underway:
+    """One long step: `begin` says what starts and why, `end` how long it took (or that it failed)."""
+
+    def __init__(self, what: str, why: str, console: Console | None = None) -> None:
+        self.what, self.why, self.console = what, why, console
+        self.started: float | None = None
+        self._task: TaskID | None = None
+
+    def begin(self) -> Underway:
+        say(f"{self.what} ({self.why}) ...", console=self.console)
+        self.started = time.monotonic()
+        self._task = _spinner.add(self.what, self.console)
+        return self
+
+    def end(self, failed: bool = False) -> float:
+        """The step's seconds; said once, however often it is ended."""
+        if self.started is None:
+            return 0.0
+        seconds, self.started = time.monotonic() - self.started, None
+        _spinner.remove(self._task)
+        if failed:
+            say(f"{self.what}: failed after {seconds_text(seconds)}", terminal.BAD, self.console)
+        else:
+            say(f"{self.what}: done in {seconds_text(seconds)}", terminal.GOOD, self.console)
+        return seconds
+
+
+@contextmanager
+def underway(what: str, why: str, console: Console | None = None) -> Iterator[Underway]:
+    step = Underway(what, why, console).begin()
+    try:
+        yield step
+    except BaseException:
+        step.end(failed=True)
+        raise
+    step.end()
+
+
+@contextmanager
+def routed(write: Callable[[str], None]) -> Iterator[None]:
+    """Meanwhile, lines said without a console of their own go to `write` (one timestamped line each), no spinner."""
+    previous, _spinner.route = _spinner.route, write
+    try:
+        yield
+    finally:
+        _spinner.route = previous
+
+
+class _Spinner:
+    """One spinner line per step underway, all on one transient display; none while a Steps bar shows, in a log, or
+    when routed: the start and end lines say it all there."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()  # steps run on several threads at once (parallel server starts)
+        self.bar: Progress | None = None
+        self.bars = 0  # Steps bars showing
+        self.route: Callable[[str], None] | None = None
+
+    def add(self, what: str, console: Console | None) -> TaskID | None:
+        with self.lock:
+            if self.bar is None:
+                shown = console or terminal.console()
+                if not shown.is_terminal or self.bars or self.route is not None:
+                    return None
+                self.bar = Progress(
+                    SpinnerColumn(),
+                    TextColumn("{task.description}"),
+                    TimeElapsedColumn(),
+                    console=shown,
+                    transient=True,
+                )
+                self.bar.start()
+            return self.bar.add_task(what, total=None)
+
+    def remove(self, task: TaskID | None) -> None:
+        with self.lock:
+            if task is None or self.bar is None:
+                return
+            self.bar.remove_task(task)
+            if not self.bar.tasks:
+                self.bar.stop()
+                self.bar = None
+
+
+_spinner = _Spinner()
