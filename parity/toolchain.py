@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from parity import ROOT
+from parity.render import progress
 
 MIN_NODE_MAJOR = 22
 NODE_MODULES = ROOT / "node_modules"
@@ -122,8 +123,9 @@ def ensure_node_modules() -> None:
     with _install_lock:
         if INSTALL_STAMP.exists() and INSTALL_STAMP.read_text() == LOCK_FILE.read_text():
             return
-        print("node_modules: installing the pinned npm packages (npm ci) ...", flush=True)
-        npm_ci(ROOT)
+        why = "package-lock.json changed" if INSTALL_STAMP.exists() else "first run"
+        with progress.underway("installing node_modules from package-lock.json (npm ci)", why):
+            npm_ci(ROOT)
         INSTALL_STAMP.write_text(LOCK_FILE.read_text())
 
 
