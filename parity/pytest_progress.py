@@ -10,31 +10,46 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
 
 import pytest
 
 from parity.render import progress
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_fixture_setup(fixturedef: pytest.FixtureDef, request: pytest.FixtureRequest):
-    if fixturedef.scope != "session":
-        return (yield)
-    with progress.routed(terminal_writer(request.config)):
-        return (yield)
+@pytest.hookimpl(trylast=True)  # after pytest's own terminal reporter is registered
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(ProgressLines(config), "parity-progress-lines")
 
 
-def terminal_writer(config: pytest.Config) -> Callable[[str], None]:
-    capture = config.pluginmanager.getplugin("capturemanager")
-    reporter = config.pluginmanager.getplugin("terminalreporter")
-    one_at_a_time = threading.Lock()  # servers start on several threads; capture is suspended and resumed per line
+class ProgressLines:
+    def __init__(self, config: pytest.Config) -> None:
+        self.capture = config.pluginmanager.getplugin("capturemanager")
+        self.reporter = config.pluginmanager.getplugin("terminalreporter")
+        self.one_at_a_time = threading.Lock()  # servers start on several threads; capture is suspended per line
+        self.test: tuple[str, tuple] | None = None  # the test whose set-up is running, as logstart names it
+        self.wrote = False
 
-    def write(line: str) -> None:
-        if reporter is None:  # -p no:terminal
-            return
-        with one_at_a_time, capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-            reporter.write_line(line)  # a line of its own: pytest names the test file again before its next dots
-            reporter.flush()
+    def pytest_runtest_logstart(self, nodeid: str, location: tuple) -> None:
+        self.test = (nodeid, location)
 
-    return write
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(self, fixturedef: pytest.FixtureDef, request: pytest.FixtureRequest):
+        if fixturedef.scope != "session" or self.reporter is None:  # no reporter: -p no:terminal
+            return (yield)
+        self.wrote = False
+        try:
+            with progress.routed(self.write):
+                return (yield)
+        finally:
+            if self.wrote and self.test is not None:
+                with self._uncaptured():  # name the test again, so that its result is not a dot on a line of its own
+                    self.reporter.pytest_runtest_logstart(*self.test)
+
+    def write(self, line: str) -> None:
+        with self.one_at_a_time, self._uncaptured():
+            self.reporter.write_line(line)
+            self.reporter.flush()
+            self.wrote = True
+
+    def _uncaptured(self):
+        return self.capture.global_and_fixture_disabled() if self.capture else contextlib.nullcontext()
