@@ -45,6 +45,17 @@ def test_on_a_terminal_the_lines_stay_and_the_spinner_goes() -> None:
     assert progress._spinner.bar is None
 
 
+def test_while_a_bar_shows_a_step_underway_is_told_above_it_not_through_another_console(capsys) -> None:
+    shown = terminal.captured(colour=True)
+    with progress.steps("starting the dev servers", 1, shown) as steps:
+        with progress.underway("installing things", "first run"):
+            assert progress._spinner.bar is None, "one live display at a time"
+        steps.done("js ready")
+    text = terminal.text_of(shown)
+    assert "installing things (first run) ..." in text and "installing things: done in" in text
+    assert capsys.readouterr().out == ""
+
+
 def test_routed_lines_go_to_the_writer_and_nowhere_else(capsys) -> None:
     lines: list[str] = []
     with progress.routed(lines.append), progress.underway("installing things", "first run"):

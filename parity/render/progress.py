@@ -46,7 +46,7 @@ class Steps:
         self._task = None
 
     def _start(self) -> None:
-        if self.console.is_terminal and _spinner.route is None:
+        if self.console.is_terminal:
             self._bar = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
@@ -59,12 +59,12 @@ class Steps:
             )
             self._task = self._bar.add_task(self.description, total=self.total)
             self._bar.start()
-            _spinner.bars += 1
+            _spinner.showing.append(self.console)
 
     def _stop(self) -> None:
         if self._bar is not None:
             self._bar.stop()
-            _spinner.bars -= 1
+            _spinner.showing.remove(self.console)
 
     def doing(self, what: str) -> None:
         if self._bar is not None:
@@ -79,10 +79,7 @@ class Steps:
 
     def say(self, line: str, style: str = "") -> None:
         """A line of its own, above the bar on a terminal; never wrapped, so that a log keeps it on one line."""
-        if _spinner.route is not None:
-            _spinner.route(stamp(line))
-        else:
-            self.console.print(Text(stamp(line), style), soft_wrap=True)
+        self.console.print(Text(stamp(line), style), soft_wrap=True)
 
 
 @contextmanager
@@ -96,11 +93,11 @@ def steps(description: str, total: int, console: Console | None = None) -> Itera
 
 
 def say(line: str, style: str = "", console: Console | None = None) -> None:
-    """A timestamped line outside any job (on stdout as it is now, so that a rich bar showing keeps it above)."""
+    """A timestamped line outside any job: above the bar or spinner showing now, if any, else on stdout."""
     if console is None and _spinner.route is not None:
         _spinner.route(stamp(line))
         return
-    console = console or (_spinner.bar.console if _spinner.bar is not None else terminal.console())
+    console = console or _spinner.showing_on() or terminal.console()
     console.print(Text(stamp(line), style), soft_wrap=True)
 
 
@@ -163,14 +160,14 @@ class _Spinner:
     def __init__(self) -> None:
         self.lock = threading.Lock()  # steps run on several threads at once (parallel server starts)
         self.bar: Progress | None = None
-        self.bars = 0  # Steps bars showing
+        self.showing: list[Console] = []  # where Steps bars show
         self.route: Callable[[str], None] | None = None
 
     def add(self, what: str, console: Console | None) -> TaskID | None:
         with self.lock:
             if self.bar is None:
                 shown = console or terminal.console()
-                if not shown.is_terminal or self.bars or self.route is not None:
+                if not shown.is_terminal or self.showing or self.route is not None:
                     return None
                 self.bar = Progress(
                     SpinnerColumn(),
@@ -181,6 +178,12 @@ class _Spinner:
                 )
                 self.bar.start()
             return self.bar.add_task(what, total=None)
+
+    def showing_on(self) -> Console | None:
+        """The console of a bar showing now: a line printed through another console would land inside the bar."""
+        if self.bar is not None:
+            return self.bar.console
+        return self.showing[-1] if self.showing else None
 
     def remove(self, task: TaskID | None) -> None:
         with self.lock:
