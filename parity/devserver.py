@@ -16,7 +16,7 @@ from typing import IO
 
 import requests
 
-from parity import guard, liveservers, runtimes, state, toolchain
+from parity import guard, liveservers, runtimes, startlog, state, toolchain
 from parity.ports import port_is_free
 from parity.registry import Worker
 
@@ -147,6 +147,7 @@ class DevServer:
         argv = [*launch.argv, *self.extra_args, *(runtimes.watch_flags(self.choice.runtime) if self.watch else ())]
         self._log_line(f"$ {' '.join(argv)}")
         self.record_path = liveservers.new_record_path(self.worker.id, self.port)
+        self._start_log = startlog.StartLog(self.worker.folder.name, self.log_path)
         self._spawned_at = time.monotonic()
         with self.log_path.open("ab") as log:
             self.process = spawn_guarded(argv, cwd=launch.cwd, env=launch.env, log=log, record=self.record_path)
@@ -161,8 +162,17 @@ class DevServer:
             liveservers.write(found, self.record_path)
 
     def _wait_ready(self, timeout: float) -> None:
+        try:
+            self._await_answer(timeout)
+        except BaseException:
+            self._start_log.close(failed=True)
+            raise
+        self._start_log.close()
+
+    def _await_answer(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            self._start_log.poll()
             if self.process.poll() is not None:
                 self.stop()
                 raise StartFailed(

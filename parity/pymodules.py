@@ -20,6 +20,7 @@ from pathlib import Path
 
 from parity import pylock
 from parity.pipcall import PythonModulesError, canonical_name, check_pip_result, install_args, run_pip
+from parity.render import progress
 
 MODULES_DIR_NAME = "python_modules"
 STAMP_NAME = ".parity-lock.sha256"
@@ -85,17 +86,23 @@ def sync_python_modules(worker_dir: Path, *, python: str = sys.executable) -> Pa
         if is_up_to_date(modules_dir, digest):
             print(f"{MODULES_DIR_NAME}: up to date ({worker_dir.name})", flush=True)
             return modules_dir
-        print(f"{MODULES_DIR_NAME}: installing {' '.join(map(str, lock.wheels))} from {lock.path} …", flush=True)
-        built = Path(tempfile.mkdtemp(prefix=f".{MODULES_DIR_NAME}-", dir=worker_dir))
-        built.chmod(0o755)
-        try:
-            pip_install(lock, built, python)
-            (built / STAMP_NAME).write_text(digest + "\n", encoding="utf-8")
-            swap_in(built, modules_dir)
-        finally:
-            shutil.rmtree(built, ignore_errors=True)
-    print(f"{MODULES_DIR_NAME}: installed into {modules_dir}", flush=True)
+        why = f"{lock.path.name} changed" if modules_dir.exists() else "first run"
+        wheels = f"{len(lock.wheels)} wheel{'' if len(lock.wheels) == 1 else 's'}"
+        what = f"installing {worker_dir.name}'s {MODULES_DIR_NAME} from {lock.path.name} ({wheels})"
+        with progress.underway(what, why):
+            install_into(modules_dir, lock, digest, python)
     return modules_dir
+
+
+def install_into(modules_dir: Path, lock: pylock.Lock, digest: str, python: str) -> None:
+    built = Path(tempfile.mkdtemp(prefix=f".{MODULES_DIR_NAME}-", dir=modules_dir.parent))
+    built.chmod(0o755)
+    try:
+        pip_install(lock, built, python)
+        (built / STAMP_NAME).write_text(digest + "\n", encoding="utf-8")
+        swap_in(built, modules_dir)
+    finally:
+        shutil.rmtree(built, ignore_errors=True)
 
 
 def installed_versions(worker_dir: Path) -> dict[str, str]:

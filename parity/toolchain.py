@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from parity import ROOT
+from parity.render import progress
 
 MIN_NODE_MAJOR = 22
 NODE_MODULES = ROOT / "node_modules"
@@ -122,18 +123,24 @@ def ensure_node_modules() -> None:
     with _install_lock:
         if INSTALL_STAMP.exists() and INSTALL_STAMP.read_text() == LOCK_FILE.read_text():
             return
-        print("node_modules: installing the pinned npm packages (npm ci) ...", flush=True)
-        npm_ci(ROOT)
+        why = "package-lock.json changed" if INSTALL_STAMP.exists() else "first run"
+        with progress.underway("installing node_modules from package-lock.json (npm ci)", why):
+            npm_ci(ROOT)
         INSTALL_STAMP.write_text(LOCK_FILE.read_text())
 
 
 def npm_ci(folder: Path) -> None:
-    """`npm ci` in folder; npm's errors are passed on, and an unreachable registry is named as such."""
+    """`npm ci` in folder; npm's errors are passed on, and an unreachable registry is named as such.
+
+    Its summary (`added 42 packages in 7s`) is left out: the progress line says it, and npm would write it across a
+    progress bar showing meanwhile.
+    """
     command = [*npm_command(), "ci", "--no-audit", "--no-fund", "--loglevel=error"]
-    finished = subprocess.run(command, cwd=folder, env=node_env(), stderr=subprocess.PIPE, text=True)
+    finished = subprocess.run(command, cwd=folder, env=node_env(), capture_output=True, text=True)
     sys.stderr.write(finished.stderr)
     if finished.returncode == 0:
         return
+    sys.stdout.write(finished.stdout)
     failure = npm_network_failure(finished.stderr)
     if failure:
         raise RegistryUnreachable(

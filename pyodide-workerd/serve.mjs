@@ -7,7 +7,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { readWorkerConfig, StartupError } from "./config.mjs";
 import { hostModules, MODULES_ROOT } from "./modules.mjs";
-import { modulesToPreload, readSnapshot, snapshotFile, snapshotKey, writeSnapshot } from "./snapshot.mjs";
+import { hasSnapshots, modulesToPreload, readSnapshot, snapshotFile, snapshotKey, writeSnapshot } from "./snapshot.mjs";
 
 // Caches V8 bytecode of wrangler's and miniflare's bundles (in the OS temp folder): a faster start.
 module.enableCompileCache?.();
@@ -99,6 +99,8 @@ async function snapshotFor(config, options, preload) {
     log(`snapshot: loaded ${file}`);
     return cached;
   }
+  // Announced before it starts (tens of seconds): a harness reading this log tells its user what the wait is for.
+  log(`snapshot: taking ${file} (${hasSnapshots(options.snapshotDir) ? "its inputs changed" : "first start"})`);
   const snapshot = await takeSnapshot(config, options, preload);
   try {
     writeSnapshot(file, snapshot, parts);

@@ -77,6 +77,15 @@ export function readSnapshot(file) {
   }
 }
 
+// Whether dir holds any snapshot: none means a first start, some means their inputs changed since.
+export function hasSnapshots(dir) {
+  try {
+    return fs.readdirSync(dir).some((name) => name.startsWith(SNAPSHOT_PREFIX) && name.endsWith(".bin"));
+  } catch {
+    return false;
+  }
+}
+
 // Written under a temporary name first so that a concurrent start never reads half a file.
 export function writeSnapshot(file, bytes, parts) {
   const dir = path.dirname(file);

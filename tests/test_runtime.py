@@ -146,15 +146,19 @@ def test_random_values_are_fresh_on_every_start(tmp_path: Path) -> None:
     for _ in range(2):
         with offline_server(worker, tmp_path) as server:
             draws.append(client.get(server.base_url, "/random").text.split())
-    assert snapshot_events_of(tmp_path) == ["created", "loaded"]
+    assert snapshot_events_of(tmp_path) == ["taking (first start)", "created", "loaded"]
     for first, second in zip(*draws, strict=True):
         assert first != second, f"a random value repeated across starts: {draws}"
 
 
 def snapshot_events_of(folder: Path) -> list[str]:
-    return [
-        event for log in sorted(folder.glob("probe-*.log")) for event in re.findall(r"snapshot: (\w+)", log.read_text())
-    ]
+    return [event for log in sorted(folder.glob("probe-*.log")) for event in snapshot_events_in(log.read_text())]
+
+
+def snapshot_events_in(log: str) -> list[str]:
+    """`taking (first start)`, `created`, `loaded`: what serve.mjs said of the snapshot, in order."""
+    found = re.findall(r"snapshot: (\w+)(?: \S+ (\([^)]*\)))?", log)
+    return [" ".join(part for part in event if part) for event in found]
 
 
 def test_editing_a_python_file_reloads_the_worker(tmp_path: Path) -> None:
@@ -233,20 +237,20 @@ def pid_alive(pid: int) -> bool:
 
 
 def snapshot_events(server: DevServer) -> list[str]:
-    return re.findall(r"snapshot: (\w+)", server.log_path.read_text())
+    return snapshot_events_in(server.log_path.read_text())
 
 
 def test_snapshot_is_reused_and_rebuilt_when_python_modules_change(tmp_path: Path) -> None:
     worker = probe_worker(tmp_path / "worker")
     with offline_server(worker, tmp_path) as first:
-        assert snapshot_events(first) == ["created"]
+        assert snapshot_events(first) == ["taking (first start)", "created"]
     probe_worker(tmp_path / "worker", version="v2")  # the worker's own code is not in the snapshot
     with offline_server(worker, tmp_path) as second:
         assert snapshot_events(second) == ["loaded"]
         assert client.get(second.base_url, "/hello").body == b"hello v2"
     (worker.folder / "python_modules" / "probe_extra.py").write_text("ANSWER = 42\n")
     with offline_server(worker, tmp_path) as third:
-        assert snapshot_events(third) == ["created"]
+        assert snapshot_events(third) == ["taking (its inputs changed)", "created"]
     snapshots = sorted(path.name for path in (worker.folder / ".wrangler").rglob("snapshot-*.bin"))
     assert len(snapshots) == 1, f"stale snapshots were left behind: {snapshots}"
 
@@ -254,11 +258,11 @@ def test_snapshot_is_reused_and_rebuilt_when_python_modules_change(tmp_path: Pat
 def test_snapshot_is_rebuilt_when_the_entry_module_imports_change(tmp_path: Path) -> None:
     worker = probe_worker(tmp_path / "worker")
     with offline_server(worker, tmp_path) as first:
-        assert snapshot_events(first) == ["created"]
+        assert snapshot_events(first) == ["taking (first start)", "created"]
     entry = worker.folder / "src" / "entry.py"
     entry.write_text("import json\n" + entry.read_text())
     with offline_server(worker, tmp_path) as second:
-        assert snapshot_events(second) == ["created"]
+        assert snapshot_events(second) == ["taking (its inputs changed)", "created"]
 
 
 def test_counter_state_is_shared_between_wrangler_dev_and_pyodide_workerd(tmp_path: Path) -> None:
