@@ -4,7 +4,6 @@ redirects followed, body bytes as received); the few paths it would rewrite go t
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
 
 import requests
 import urllib3
@@ -15,7 +14,7 @@ from urllib3.util import SKIP_HEADER
 from parity import rawhttp
 from parity.reply import TRANSPORT_HEADERS, Reply
 
-__all__ = ["TRANSPORT_HEADERS", "Reply", "new_session", "request", "get", "post_form", "post_multipart"]
+__all__ = ["TRANSPORT_HEADERS", "Reply", "new_session", "request", "get"]
 
 Body = bytes | list[bytes] | None  # a list is sent chunked, one chunk per non-empty piece
 
@@ -137,31 +136,3 @@ def refused(error: BaseException) -> bool:
 
 def get(base_url: str, path: str, **kwargs) -> Reply:
     return request(base_url, "GET", path, **kwargs)
-
-
-def post_form(base_url: str, fields: dict[str, str] | list[tuple[str, str]], path: str = "/form") -> Reply:
-    body = urlencode(fields).encode()
-    return request(base_url, "POST", path, body=body, headers={"content-type": "application/x-www-form-urlencoded"})
-
-
-def post_multipart(
-    base_url: str, parts: list[tuple[str, str | bytes]], boundary: str = "parityboundary", path: str = "/form"
-) -> Reply:
-    return request(
-        base_url,
-        "POST",
-        path,
-        body=multipart_body(parts, boundary),
-        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
-    )
-
-
-def multipart_body(parts: list[tuple[str, str | bytes]], boundary: str) -> bytes:
-    chunks = []
-    for name, value in parts:
-        data = value.encode() if isinstance(value, str) else value
-        chunks.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + data + b"\r\n"
-        )
-    chunks.append(f"--{boundary}--\r\n".encode())
-    return b"".join(chunks)

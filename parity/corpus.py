@@ -7,18 +7,17 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
 import requests
 
-from parity import ROOT, client, rawhttp
+from parity import ROOT, bodies, client, rawhttp
 from parity.rawrequest import RawRequest
 
 CORPUS_PATH = ROOT / "shared-tests" / "corpus.toml"
 FOUND_PATH = ROOT / "shared-tests" / "corpus-found.toml"  # written by test_fuzz.py
-URLENCODED = "application/x-www-form-urlencoded"
 DEFAULT_BOUNDARY = "parity-boundary-7d3f"
 DEFAULT_CHUNK_SIZE = 4096
+SIZED_FIELDS = (("name", "Ada"), ("message", "sized"))  # a `size` case: a valid submission, padded
 COMPARE_MODES = ("bytes", "counter-value", "status-values")
 # The answers a case can state by name in `expect` (shared-tests/expected.py renders them); or a table of fields.
 ANSWER_NAMES = (
@@ -252,7 +251,6 @@ def _header(headers: dict[str, str], name: str) -> str | None:
 def _body(entry: dict, source: str | None) -> tuple[bytes | None, str | None]:
     """The body bytes and the content type they imply (None: none implied)."""
     boundary = entry.get("boundary", DEFAULT_BOUNDARY)
-    multipart_type = f"multipart/form-data; boundary={boundary}"
     match source:
         case None | "chunks":
             return None, None
@@ -261,16 +259,15 @@ def _body(entry: dict, source: str | None) -> tuple[bytes | None, str | None]:
         case "hex":
             return bytes.fromhex(entry["hex"]), None
         case "form":
-            return form_body(entry["form"]), URLENCODED
+            return form_body(entry["form"]), bodies.URLENCODED
         case "multipart":
-            return multipart_body([_part(entry["id"], part) for part in entry["multipart"]], boundary), multipart_type
+            parts = [_part(entry["id"], part) for part in entry["multipart"]]
+            return bodies.multipart(parts, boundary), bodies.multipart_type(boundary)
         case "size":
             fill = entry.get("fill", "urlencoded")
-            if fill == "urlencoded":
-                return sized_urlencoded(entry["size"]), URLENCODED
-            if fill == "multipart":
-                return sized_multipart(entry["size"], boundary), multipart_type
-            raise CorpusError(f"case {entry['id']}: fill must be urlencoded or multipart, got {fill!r}")
+            if fill not in bodies.ENCODINGS:
+                raise CorpusError(f"case {entry['id']}: fill must be urlencoded or multipart, got {fill!r}")
+            return bodies.sized_form(fill, SIZED_FIELDS, entry["size"], boundary, ("padding", "a"))
 
 
 def expand(value: str | dict) -> str:
@@ -284,53 +281,14 @@ def form_body(form: str | list) -> bytes:
     """A string is the percent-encoded body as is; a list of [name, value] pairs is encoded here (UTF-8)."""
     if isinstance(form, str):
         return form.encode()
-    return urlencode([(expand(name), expand(value)) for name, value in form]).encode()
+    return bodies.urlencoded((expand(name), expand(value)) for name, value in form)
 
 
-@dataclass(frozen=True)
-class Part:
-    headers: tuple[str, ...]
-    data: bytes
-
-
-def _part(case_id: str, spec: dict) -> Part:
+def _part(case_id: str, spec: dict) -> bytes:
     unknown = set(spec) - PART_KEYS
     if unknown:
         raise CorpusError(f"case {case_id}: unknown multipart part keys {sorted(unknown)}")
     data = bytes.fromhex(spec["value_hex"]) if "value_hex" in spec else expand(spec.get("value", "")).encode()
     if "headers" in spec:
-        return Part(tuple(spec["headers"]), data)
-    disposition = f'Content-Disposition: form-data; name="{spec["name"]}"'
-    if "filename" in spec:
-        disposition += f'; filename="{spec["filename"]}"'
-    headers = [disposition] + ([f"Content-Type: {spec['content_type']}"] if "content_type" in spec else [])
-    return Part(tuple(headers), data)
-
-
-def multipart_body(parts: list[Part], boundary: str) -> bytes:
-    chunks = [
-        f"--{boundary}\r\n".encode()
-        + "".join(f"{line}\r\n" for line in part.headers).encode()
-        + b"\r\n"
-        + part.data
-        + b"\r\n"
-        for part in parts
-    ]
-    return b"".join(chunks) + f"--{boundary}--\r\n".encode()
-
-
-def sized_urlencoded(size: int) -> bytes:
-    """A valid submission (name Ada) padded with an unknown field to exactly `size` bytes."""
-    head = b"name=Ada&message=sized&padding="
-    return head + b"a" * (size - len(head))
-
-
-def sized_multipart(size: int, boundary: str) -> bytes:
-    def body(padding: int) -> bytes:
-        fields = [("name", "Ada"), ("message", "sized"), ("padding", "a" * padding)]
-        return multipart_body(
-            [Part((f'Content-Disposition: form-data; name="{name}"',), value.encode()) for name, value in fields],
-            boundary,
-        )
-
-    return body(size - len(body(0)))
+        return bodies.headed_part(spec["headers"], data)
+    return bodies.part(spec["name"], data, filename=spec.get("filename"), content_type=spec.get("content_type"))

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from parity.bodies import MULTIPART  # the media type's name only: the parsing here is the contract's
+
 ASCII_WHITESPACE = "\t\n\f\r "
-URLENCODED = "application/x-www-form-urlencoded"
-MULTIPART = "multipart/form-data"
 PERCENT_ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")  # scanned left to right: `%%41` is `%` then `A`
 
 # C4.4 step 1: the content type's parameters

@@ -11,6 +11,7 @@ import re
 import contract_forms
 
 from parity import registry
+from parity.bodies import MULTIPART, URLENCODED
 from parity.oracle import ABSENT, Expectation
 
 TEXT = "text/plain; charset=utf-8"
@@ -163,9 +164,9 @@ def submission_outcome(headers: dict[str, str], body: bytes) -> str | dict[str, 
         return "payload-too-large"
     content_type = headers.get("content-type", "")
     kind = contract_forms.media_type(content_type)
-    if kind == contract_forms.URLENCODED:
+    if kind == URLENCODED:
         fields = contract_forms.urlencoded_fields(body)
-    elif kind == contract_forms.MULTIPART:
+    elif kind == MULTIPART:
         try:
             fields = contract_forms.multipart_fields(body, content_type)
         except contract_forms.Malformed:

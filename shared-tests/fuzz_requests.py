@@ -19,6 +19,9 @@ from itertools import cycle, islice
 
 from hypothesis import strategies as st
 
+from parity import bodies
+from parity.bodies import MULTIPART, URLENCODED
+
 
 def words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
@@ -27,8 +30,6 @@ def words(text: str) -> tuple[str, ...]:
 GET_LIKE = ("GET", "HEAD")
 ACCEPTED_METHODS = GET_LIKE + words("POST PUT DELETE PATCH OPTIONS TRACE PURGE PROPFIND MKCOL COPY MOVE LOCK UNLOCK")
 ACCEPTED_METHODS += words("REPORT SEARCH ACL MERGE NOTIFY SUBSCRIBE QUERY")
-URLENCODED = "application/x-www-form-urlencoded"
-MULTIPART = "multipart/form-data"
 MAX_BODY_BYTES = 65536
 TCHAR = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 EXCLUDED_HEADERS = {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "te", "trailer"}
@@ -335,7 +336,8 @@ def form_bodies(draw, media: str, boundary: str, odd: bool) -> bytes:
         closing = f"--{boundary}--".encode("latin-1")
         head, separator, tail = body.rpartition(closing)
         if large and separator:  # a padding part before the closing delimiter keeps the form readable
-            filler = f'--{boundary}\r\nContent-Disposition: form-data; name="padding"\r\n\r\n'.encode("latin-1")
+            # the delimiter by hand: the boundary is a byte string, which bodies.delimiter would encode as UTF-8
+            filler = f"--{boundary}\r\n".encode("latin-1") + bodies.part("padding", b"")
             size = draw(st.sampled_from(LARGE_SIZES)) - len(separator + tail) - 2
             body = padded(head + filler, size, b"a") + b"\r\n" + separator + tail
     else:

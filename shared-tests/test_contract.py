@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import expected
 import pytest
 
-from parity import client
+from parity import bodies, client
 
 KNOWN_PATHS = list(expected.ALLOW)
 UNKNOWN_PATHS = [
@@ -34,7 +34,7 @@ UNKNOWN_PATHS = [
 ]
 OTHER_METHODS = ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
-URLENCODED = {"content-type": "application/x-www-form-urlencoded"}
+URLENCODED = {"content-type": bodies.URLENCODED}
 
 # One request for every kind of answer, for the rules that hold for every response.
 EVERY_KIND_OF_ANSWER = {

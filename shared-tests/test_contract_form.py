@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import expected
 import pytest
 
-from parity import client
+from parity import bodies, client
+from parity.bodies import URLENCODED, headed_part, part
 
 BOUNDARY = "parityboundary"
-MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
-URLENCODED = "application/x-www-form-urlencoded"
+MULTIPART = bodies.multipart_type(BOUNDARY)
 
 XSS = """<script>alert("x" & 'y')</script>"""
 XSS_ESCAPED = "&lt;script&gt;alert(&quot;x&quot; &amp; &#x27;y&#x27;)&lt;/script&gt;"
@@ -24,31 +22,16 @@ def post(worker, body: bytes | list[bytes], content_type: str | None) -> client.
     return worker.request("POST", "/form", body=body, headers=headers)
 
 
-def part(name: str, value: str | bytes, *, filename: str | None = None, content_type: str | None = None) -> bytes:
-    """One multipart part, for the cases client.multipart_body cannot express (file parts, part types)."""
-    disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename is not None else "")
-    headers = f"Content-Disposition: {disposition}\r\n" + (f"Content-Type: {content_type}\r\n" if content_type else "")
-    data = value.encode() if isinstance(value, str) else value
-    return f"--{BOUNDARY}\r\n{headers}\r\n".encode() + data + b"\r\n"
-
-
 def multipart(*parts: bytes) -> bytes:
-    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
+    return bodies.multipart(parts, BOUNDARY)
 
 
-def encode(encoding: str, fields: Fields) -> tuple[bytes, str]:
-    """The body and content type of `fields` sent as a browser would, in either encoding."""
-    if encoding == "urlencoded":
-        return urlencode(fields).encode(), URLENCODED
-    return client.multipart_body(fields, BOUNDARY), MULTIPART
-
-
-@pytest.fixture(params=["urlencoded", "multipart"])
+@pytest.fixture(params=bodies.ENCODINGS)
 def submit(request, worker):
     """Post fields in each of the two accepted encodings."""
 
     def send(fields: Fields) -> client.Reply:
-        return post(worker, *encode(request.param, fields))
+        return post(worker, *bodies.form(request.param, fields, BOUNDARY))
 
     return send
 
@@ -345,24 +328,18 @@ MALFORMED_MULTIPART = {
     "empty body": (MULTIPART, b""),
     "wrong boundary": ("multipart/form-data; boundary=other", multipart(part("name", "Ada"))),
     "garbage": (MULTIPART, b"name=Ada&message=hi"),
-    "no closing delimiter": (MULTIPART, part("name", "Ada")),
+    "no closing delimiter": (MULTIPART, multipart(part("name", "Ada")).removesuffix(bodies.closing(BOUNDARY))),
     "cut in the closing delimiter": (MULTIPART, multipart(part("name", "Ada"))[:-4]),
     "headers not ended": (
         MULTIPART,
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="name"\r\n'.encode() + f"--{BOUNDARY}--\r\n".encode(),
+        bodies.delimiter(BOUNDARY) + b'Content-Disposition: form-data; name="name"\r\n' + bodies.closing(BOUNDARY),
     ),
-    "no content-disposition": (
-        MULTIPART,
-        multipart(f"--{BOUNDARY}\r\nContent-Type: text/plain\r\n\r\nAda\r\n".encode()),
-    ),
+    "no content-disposition": (MULTIPART, multipart(headed_part(["Content-Type: text/plain"], "Ada"))),
     "not form-data": (
         MULTIPART,
-        multipart(f'--{BOUNDARY}\r\nContent-Disposition: attachment; name="name"\r\n\r\nAda\r\n'.encode()),
+        multipart(headed_part(['Content-Disposition: attachment; name="name"'], "Ada")),
     ),
-    "no name parameter": (
-        MULTIPART,
-        multipart(f"--{BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nAda\r\n".encode()),
-    ),
+    "no name parameter": (MULTIPART, multipart(headed_part(["Content-Disposition: form-data"], "Ada"))),
 }
 
 
@@ -373,7 +350,7 @@ def test_malformed_multipart(worker, content_type, body):
 
 
 @pytest.mark.contract("C5")
-@pytest.mark.parametrize("body", [f"--{BOUNDARY}--".encode(), f"--{BOUNDARY}--\r\n".encode()], ids=["bare", "crlf"])
+@pytest.mark.parametrize("body", [multipart().removesuffix(b"\r\n"), multipart()], ids=["bare", "crlf"])
 def test_multipart_with_no_parts_is_well_formed(worker, body):
     assert_form_error(post(worker, body, MULTIPART), expected.NAME_REQUIRED)
 
@@ -412,8 +389,7 @@ def test_415_is_checked_before_parsing(worker):
 
 def body_of_size(encoding: str, size: int) -> tuple[bytes, str]:
     """A valid submission (name Ada) padded with an unknown field to exactly `size` bytes."""
-    unpadded, _ = encode(encoding, [("name", "Ada"), ("pad", "")])
-    return encode(encoding, [("name", "Ada"), ("pad", "x" * (size - len(unpadded)))])
+    return bodies.sized_form(encoding, [("name", "Ada")], size, BOUNDARY, ("pad", "x"))
 
 
 def chunks(data: bytes, size: int = 4096) -> list[bytes]:
@@ -421,7 +397,7 @@ def chunks(data: bytes, size: int = 4096) -> list[bytes]:
 
 
 @pytest.mark.contract("C7")
-@pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
+@pytest.mark.parametrize("encoding", bodies.ENCODINGS)
 @pytest.mark.parametrize("transfer", ["content-length", "chunked"])
 def test_body_of_65536_bytes_is_accepted(worker, encoding, transfer):
     body, content_type = body_of_size(encoding, expected.MAX_BODY_BYTES)
@@ -430,7 +406,7 @@ def test_body_of_65536_bytes_is_accepted(worker, encoding, transfer):
 
 
 @pytest.mark.contract("C7")
-@pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
+@pytest.mark.parametrize("encoding", bodies.ENCODINGS)
 @pytest.mark.parametrize("transfer", ["content-length", "chunked"])
 def test_body_of_65537_bytes_is_413(worker, encoding, transfer):
     body, content_type = body_of_size(encoding, expected.MAX_BODY_BYTES + 1)

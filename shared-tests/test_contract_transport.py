@@ -13,9 +13,9 @@ import pytest
 from test_contract_counter import visit
 
 from parity import client, rawhttp
+from parity.bodies import URLENCODED
 from parity.registry import Runtime
 
-URLENCODED = "application/x-www-form-urlencoded"
 ANSWER_TIMEOUT = 30.0
 
 # Platform answers (status, content-type, body), as the oracle knows them.

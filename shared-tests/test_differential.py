@@ -16,8 +16,8 @@ from differential import PINS, judge_replies, record, send_to_all
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parity import corpus
-from parity.client import multipart_body, request
+from parity import bodies, corpus
+from parity.client import request
 
 CASES = corpus.load()
 
@@ -122,18 +122,9 @@ def field_value(lengths: tuple[int, ...]) -> st.SearchStrategy[str]:
     return st.builds(lambda before, seed, n, after: before + repeated_to(seed, n) + after, edge, pattern, length, edge)
 
 
-def encode(encoding: str, name: str, message: str) -> tuple[bytes, str]:
-    fields = [("name", name), ("message", message)]
-    if encoding == "urlencoded":
-        from urllib.parse import urlencode
-
-        return urlencode(fields).encode(), corpus.URLENCODED
-    return multipart_body(fields, BOUNDARY), f"multipart/form-data; boundary={BOUNDARY}"
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    encoding=st.sampled_from(["urlencoded", "multipart"]),
+    encoding=st.sampled_from(bodies.ENCODINGS),
     name=field_value(NAME_LENGTHS),
     message=field_value(MESSAGE_LENGTHS),
 )
@@ -143,7 +134,7 @@ def test_generated_submission(
     compared_workers: list, request: pytest.FixtureRequest, encoding: str, name: str, message: str
 ) -> None:
     # function_scoped_fixture is suppressed because `request` only serves to record properties; no state is reset.
-    body, content_type = encode(encoding, name, message)
+    body, content_type = bodies.form(encoding, [("name", name), ("message", message)], BOUNDARY)
     replies = send_to_all(compared_workers, form_post(body, content_type))
     answer = {"name": name, "message": message}  # the fields sent: the oracle renders the contract's page for them
     judgement = judge_replies(compared_workers, replies, "generated-submission", answer, "POST", "/form")

@@ -24,7 +24,7 @@ import pytest
 from differential import compare_mode, judge_replies, send_to_all
 from hypothesis import HealthCheck, Phase, given, settings
 
-from parity import corpus, foundcases
+from parity import bodies, corpus, foundcases
 from parity.client import Reply
 from parity.rawrequest import RawRequest
 
@@ -102,7 +102,7 @@ def written_case(raw: RawRequest, answer: str | dict[str, str], what: str, path:
     if isinstance(answer, str):
         rule = ANSWER_RULES[answer]
     else:  # the fields of a form post: how they were parsed
-        multipart = contract_forms.media_type(raw.seen_headers().get("content-type")) == contract_forms.MULTIPART
+        multipart = contract_forms.media_type(raw.seen_headers().get("content-type")) == bodies.MULTIPART
         rule = "C4.4" if multipart else "C4.3"
     note = f"found by test_fuzz.py on {time.strftime('%Y-%m-%d')}: {what}"[:300]
     added = foundcases.append(path, raw, [rule, "C14.1"], note, compare_mode(answer))

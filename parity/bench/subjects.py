@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urlencode
 
-from parity import registry, runtimes
+from parity import bodies, registry, runtimes
 from parity.devserver import DevServer
 from parity.fleet import Fleet
 from parity.ports import free_port
@@ -16,7 +15,7 @@ from parity.registry import Worker
 PYODIDE_WORKERD = registry.Runtime.PYODIDE_WORKERD
 WARM_SNAPSHOT = "warm snapshot"
 NO_SNAPSHOT = "no snapshot"
-FORM_BODY = urlencode({"name": "Ada Lovelace", "message": "Benchmarks & <notes>"}).encode()
+FORM_BODY = bodies.urlencoded([("name", "Ada Lovelace"), ("message", "Benchmarks & <notes>")])
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,7 @@ class Endpoint:
 
 ENDPOINTS = (
     Endpoint("GET", "/hello"),
-    Endpoint("POST", "/form", FORM_BODY, "application/x-www-form-urlencoded"),
+    Endpoint("POST", "/form", FORM_BODY, bodies.URLENCODED),
     Endpoint("GET", "/counter"),
 )
 

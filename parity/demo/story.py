@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
-from urllib.parse import quote
+
+from parity import bodies
 
 SCRIPT_NAME = '<script>alert("x")</script>'
 MESSAGE = '5 > 3 & "quotes" stay text'
@@ -20,11 +21,10 @@ class Call:
     form: tuple[tuple[str, str], ...] = ()
 
     def body(self) -> bytes | None:
-        # curl --data-urlencode escapes everything but unreserved characters, exactly like quote(safe="")
-        return "&".join(f"{name}={quote(value, safe='')}" for name, value in self.form).encode() if self.form else None
+        return bodies.data_urlencode(self.form) if self.form else None
 
     def headers(self) -> dict[str, str]:
-        return {"content-type": "application/x-www-form-urlencoded"} if self.form else {}
+        return {"content-type": bodies.URLENCODED} if self.form else {}
 
     def curl(self) -> str:
         fields = [f"--data-urlencode {shlex.quote(f'{name}={value}')}" for name, value in self.form]
