@@ -140,7 +140,7 @@ def run_dev_and_request(worker: registry.Worker, *options: str) -> tuple[str, st
         terminal.expect_exact("Press Ctrl-C to stop.")
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(f"http://127.0.0.1:{worker.port}{path}", timeout=30)
-        assert wait_until(lambda: path in (worker.folder / ".wrangler" / "dev.log").read_text(), 30)
+        assert wait_until(lambda: path in (worker.folder / ".wrangler" / "dev.log").read_text(), 60)
         terminal.sendintr()
         terminal.expect_exact("stopped", timeout=60)
         terminal.expect(pexpect.EOF, timeout=30)
