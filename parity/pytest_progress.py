@@ -1,6 +1,6 @@
 """pytest plugin: the harness's progress lines reach the terminal while a session fixture starts the workers.
 
-The first run's installs and snapshots happen inside session fixtures (`workers_fleet`), where pytest captures stdout
+The first run's installs and snapshots happen inside session fixtures (`started_workers`), where pytest captures stdout
 and shows it only if the test fails: minutes without a word. While a session-scoped fixture is set up, progress lines
 go to pytest's terminal reporter with capture suspended, as pytest's own live logging does; elsewhere (a test's body,
 capsys) capture stays as it is.

@@ -244,7 +244,7 @@ def _server_run(target_id: str, server: DevServer, failure: Exception | None) ->
 
 
 @pytest.fixture(scope="session")
-def workers_fleet(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+def started_workers(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     selection = request.config.stash[SELECTION]
     workdir = tmp_path_factory.mktemp("workers")
     local = [target for target in selection.targets if target.choice is not None]
@@ -259,8 +259,8 @@ def workers_fleet(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
 
 
 @pytest.fixture(scope="session")
-def worker(request: pytest.FixtureRequest, workers_fleet: Selected) -> WorkerUnderTest:
-    return workers_fleet.get(request.param)
+def worker(request: pytest.FixtureRequest, started_workers: Selected) -> WorkerUnderTest:
+    return started_workers.get(request.param)
 
 
 @pytest.fixture(scope="session")
@@ -277,5 +277,5 @@ def compared_workers(request: pytest.FixtureRequest, selection: Selection) -> li
             f"differential testing compares workers, and only {only} is selected "
             "(select two or more with --worker/--base-url, or none for all)"
         )
-    fleet = request.getfixturevalue("workers_fleet")
-    return [fleet.get(target.id) for target in selection.targets]
+    started = request.getfixturevalue("started_workers")
+    return [started.get(target.id) for target in selection.targets]
