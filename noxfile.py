@@ -71,8 +71,6 @@ def parity(session: nox.Session) -> None:
             session,
             *CONTRACT_SUITES,
             "shared-tests/test_differential.py",
-            "-p",
-            "parity.pytest_contract_plugin",
             f"--parity-results={results}",
             env={"PARITY_COMMAND": command_line()},
         )

@@ -1,6 +1,6 @@
 """pytest plugin that owns the results protocol: what each test records, and the results file the report reads.
 
-Load it with `-p parity.pytest_contract_plugin --parity-results PATH` (the parity session does). A test records
+pyproject.toml loads it for every run; `--parity-results PATH` (the parity session's) writes the file. A test records
 - its contract rules: `@pytest.mark.contract("C4.1", ...)` on the test, its class or its module;
 - the corpus case it checks: `@pytest.mark.case("hello")`;
 - its worker: the `worker` parameter (a target id), with the runtime the suite declared for it (`declare_targets`);

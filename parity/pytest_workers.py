@@ -48,7 +48,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    recorded.register_markers(config)
     selection = config.stash[SELECTION] = Selection.from_options(config)
     recorded.declare_targets(config, {target.id: target.worker_and_runtime for target in selection.targets})
     parentwatch.exit_with_parent()
