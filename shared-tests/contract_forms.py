@@ -86,16 +86,32 @@ def boundary(content_type: str) -> str | None:
 
 def _parameter_value(rest: str) -> tuple[str | None, str, bool]:
     """(value or None when unreadable, what follows, whether more parameters may follow)."""
-    if rest.startswith('"'):  # to the next quote, or the end; every backslash dropped
-        value, quote, after = rest[1:].partition('"')
-        if not quote:
-            return (None if _unreadable(value) else value.replace("\\", "")), "", False
+    if rest.startswith('"'):  # to the next unescaped quote, or the end
+        value, closed, after = _quoted(rest[1:])
+        if not closed:
+            return (None if _unreadable(value) else value), "", False
         if _unreadable(value):
             return None, after, True
-        return value.replace("\\", ""), after.partition(";")[2], ";" in after
+        return value, after.partition(";")[2], ";" in after
     value, semicolon, after = rest.partition(";")  # to the next `;`, trailing whitespace dropped
     value = value.rstrip(PARAMETER_WHITESPACE)
     return (value if value and not _unreadable(value) else None), after, bool(semicolon)
+
+
+def _quoted(rest: str) -> tuple[str, bool, str]:
+    """A quoted value, from after its opening quote: (value, whether a closing quote ended it, what follows it).
+    A backslash takes the next character as it is, a quote too, and is dropped; a backslash at the very end stays."""
+    value, index = [], 0
+    while index < len(rest):
+        character = rest[index]
+        if character == '"':
+            return "".join(value), True, rest[index + 1 :]
+        if character == "\\" and index + 1 < len(rest):
+            index += 1
+            character = rest[index]
+        value.append(character)
+        index += 1
+    return "".join(value), False, ""
 
 
 def _unreadable(value: str) -> bool:
