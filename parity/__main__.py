@@ -107,7 +107,7 @@ def run_dev(worker_ids: list[str], python_runtime: str | None, quiet: bool = Fal
         with contextlib.ExitStack() as stack:
             stack.callback(say, "stopped")
             if not quiet:  # stopped after the servers, so that what they say while stopping is shown too
-                stack.callback(follow_logs(list(servers.values())).start().stop)
+                stack.enter_context(follow_logs(list(servers.values())))
             running = stack.enter_context(fleet.Fleet(servers))
             stack.callback(say, "stopping ...")
             return serve_until_ended(running)

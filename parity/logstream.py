@@ -50,7 +50,7 @@ class Source:
 
     name: str
     path: Path
-    style: str
+    style: str = ""
     position: int = 0
     partial: bytes = field(default=b"", repr=False)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from parity import logstream
 from parity.render import progress
 
 TAKING = re.compile(r"^snapshot: taking \S+ \((?P<why>[^)]*)\)$")
@@ -19,13 +20,12 @@ class StartLog:
     """Follows a log from where it ends now: the lines the server about to start will write."""
 
     def __init__(self, name: str, log_path: Path) -> None:
-        self.name, self.log_path = name, log_path
-        self.offset = log_path.stat().st_size if log_path.exists() else 0
-        self.unfinished = b""  # the start of a line not yet ended
+        self.name = name
+        self.source = logstream.Source(name, log_path)
         self.step: progress.Underway | None = None
 
     def poll(self) -> None:
-        for line in self._new_lines():
+        for line in self.source.new_lines():
             taking = TAKING.match(line)
             if taking and self.step is None:
                 what = f"{self.name}: making the memory snapshot"
@@ -42,14 +42,3 @@ class StartLog:
     def _end(self, failed: bool) -> None:
         self.step.end(failed=failed)
         self.step = None
-
-    def _new_lines(self) -> list[str]:
-        try:
-            with self.log_path.open("rb") as log:
-                log.seek(self.offset)
-                new = log.read()
-        except OSError:
-            return []
-        self.offset += len(new)
-        *lines, self.unfinished = (self.unfinished + new).split(b"\n")
-        return [line.decode(errors="replace").rstrip("\r") for line in lines]
