@@ -111,15 +111,19 @@ def _signals_set_to(handler) -> Iterator[None]:
             signal.signal(signum, old)
 
 
-def fresh_server(worker: Worker, workdir: Path, runtime: str = "auto", name: str | None = None) -> DevServer:
-    """A server for the worker on a free port, with its own fresh state folder and log file under workdir."""
+def fresh_server(
+    worker: Worker, workdir: Path, runtime: str = "auto", name: str | None = None, kind=DevServer, **fields
+) -> DevServer:
+    """A server of `kind` for the worker on a free port, with its own fresh state folder and log file under workdir
+    (both named after `name`, the worker id by default); `fields` set the rest of the server (choice, extra_args)."""
     name = name or worker.id
-    return DevServer(
+    return kind(
         worker,
         port=free_port(),
         state_dir=workdir / f"{name}-state",
         log_path=workdir / f"{name}.log",
         runtime=runtime,
+        **fields,
     )
 
 

@@ -224,9 +224,8 @@ def _external_run(member: WorkerUnderTest) -> results.WorkerRun:
 
 def _fresh_server(target: Target, workdir: Path) -> DevServer:
     """A dev server for one target on a free port, with its own fresh state folder and log file."""
-    server = fleet.fresh_server(target.worker, workdir, target.choice.runtime, name=target.id.replace("@", "-"))
-    server.choice = target.choice
-    return server
+    name = target.id.replace("@", "-")
+    return fleet.fresh_server(target.worker, workdir, target.choice.runtime, name, choice=target.choice)
 
 
 def _server_run(target_id: str, server: DevServer, failure: Exception | None) -> results.WorkerRun:

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from parity import bodies, registry, runtimes
 from parity.devserver import DevServer
-from parity.fleet import Fleet
-from parity.ports import free_port
+from parity.fleet import Fleet, fresh_server
 from parity.registry import Worker
 
 PYODIDE_WORKERD = registry.Runtime.PYODIDE_WORKERD
@@ -119,14 +118,14 @@ def snapshot_files(snapshot_dir: Path | None) -> set[str]:
 def new_server(fleet: Fleet, subject: Subject, workdir: Path, purpose: str) -> BenchServer:
     """A server in the fleet on a free port with its own state folder and log file, named after subject and purpose."""
     name = f"{purpose}-{subject.slug}"
-    server = BenchServer(
+    server = fresh_server(
         subject.worker,
-        port=free_port(),
-        state_dir=workdir / f"{name}-state",
-        log_path=workdir / f"{name}.log",
-        runtime=subject.runtime,
+        workdir,
+        subject.runtime,
+        name,
+        kind=BenchServer,
+        choice=runtimes.Choice(subject.runtime, "benchmark subject"),
         extra_args=runtime_flags(subject, workdir / "snapshots"),
         snapshot_dir=subject.snapshot_dir(workdir / "snapshots"),
     )
-    server.choice = runtimes.Choice(subject.runtime, "benchmark subject")
     return fleet.add(name, server)
