@@ -10,10 +10,12 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+import psutil
 import requests
 
 from parity import guard, liveservers, runtimes, startlog, state, toolchain
@@ -223,8 +225,8 @@ class DevServer:
             self.record_path.unlink(missing_ok=True)
 
     def resident_bytes(self) -> int:
-        """The resident memory of every process of this server (wrangler, workerd, node): its session's, on Linux."""
-        return session_resident_bytes(self.process.pid)
+        """The resident memory of every process of this server (wrangler, workerd, node): its guard's session's."""
+        return resident_memory({self.process.pid}, os.getsid)[self.process.pid][0]
 
     def restart(self, timeout: float = 180.0) -> DevServer:
         """Stop and start again on the same port and state."""
@@ -240,16 +242,20 @@ class DevServer:
         self.stop()
 
 
-def session_resident_bytes(session: int) -> int:
-    """The summed resident set size of the processes in a session (`start_new_session` made the server its leader)."""
-    page = os.sysconf("SC_PAGE_SIZE")
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            fields = stat.read_text().rpartition(")")[2].split()  # after "pid (command)"
-            if int(fields[3]) == session:  # fields: state ppid pgrp session ...
-                total += int((stat.parent / "statm").read_text().split()[1]) * page
-    return total
+def resident_memory(leaders: set[int], membership: Callable[[int], int]) -> dict[int, tuple[int, int]]:
+    """Leader pid -> (summed RSS in bytes, number of processes) of the processes whose `membership` (os.getsid: the
+    session, os.getpgid: the process group) is that leader's pid, the leader itself (the harness's guard) left out."""
+    usage = {leader: (0, 0) for leader in leaders}
+    for process in psutil.process_iter(["memory_info"]):
+        try:
+            leader = membership(process.pid)
+        except OSError:
+            continue  # the process ended while we looked
+        memory = process.info["memory_info"]  # None when it ended or is not ours to read
+        if leader in usage and process.pid != leader and memory is not None:
+            total, count = usage[leader]
+            usage[leader] = (total + memory.rss, count + 1)
+    return usage
 
 
 def _signal_group(group: int, signum: int) -> None:

@@ -12,11 +12,12 @@ import time
 
 import pytest
 
-from parity.bench import memory, page, tables
+from parity.bench import page, tables
 from parity.bench.__main__ import build_report, write_outputs
 from parity.bench.load import LoadPhase
 from parity.bench.results import LoadResult, Machine, MemoryResult, StartupResult
 from parity.bench.stats import summarize
+from parity.devserver import resident_memory
 from parity.render import terminal
 
 SUBJECTS = {"js-worker": "workerd", "py-worker": "pyodide-workerd"}
@@ -100,13 +101,14 @@ def test_the_terminal_shows_every_table_and_what_was_not_measured() -> None:
     assert "not measured: py-worker · workerd: no workerd Python here" in shown
 
 
-def test_memory_is_the_rss_of_a_process_group_without_its_leader() -> None:
+@pytest.mark.parametrize("membership", [os.getpgid, os.getsid], ids=["process group", "session"])
+def test_memory_is_the_rss_of_a_process_group_or_session_without_its_leader(membership) -> None:
     leader = subprocess.Popen(["sh", "-c", "sleep 60 & wait"], start_new_session=True)
     try:
         deadline = time.monotonic() + 10
-        while memory.rss_by_process_group({leader.pid})[leader.pid][1] == 0 and time.monotonic() < deadline:
+        while resident_memory({leader.pid}, membership)[leader.pid][1] == 0 and time.monotonic() < deadline:
             time.sleep(0.05)  # until sh has started its child
-        rss, count = memory.rss_by_process_group({leader.pid})[leader.pid]
+        rss, count = resident_memory({leader.pid}, membership)[leader.pid]
         assert count == 1 and rss > 0  # the sleep, not sh
     finally:
         os.killpg(leader.pid, signal.SIGKILL)

@@ -1,5 +1,5 @@
-"""Memory: the RSS of each dev server's whole process group (its guard left out), read with psutil every ~100 ms in
-the background, and the peak kept."""
+"""Memory: the RSS of each dev server's whole process group (its guard left out), read with psutil
+(devserver.resident_memory) every ~100 ms in the background, and the peak kept."""
 
 from __future__ import annotations
 
@@ -7,28 +7,11 @@ import os
 import threading
 from dataclasses import dataclass
 
-import psutil
-
 from parity.bench.results import MemoryResult
 from parity.bench.subjects import Subject
-from parity.devserver import DevServer
+from parity.devserver import DevServer, resident_memory
 
 MEMORY_SAMPLE_SECONDS = 0.1
-
-
-def rss_by_process_group(groups: set[int]) -> dict[int, tuple[int, int]]:
-    """Process group -> (sum of the RSS of its processes in bytes, number of processes), its leader left out."""
-    usage = {group: (0, 0) for group in groups}
-    for process in psutil.process_iter(["memory_info"]):
-        try:
-            group = os.getpgid(process.pid)
-        except OSError:
-            continue  # the process ended while we looked
-        memory = process.info["memory_info"]  # None when it ended or is not ours to read
-        if group in usage and process.pid != group and memory is not None:  # the leader is the harness's guard
-            total, count = usage[group]
-            usage[group] = (total + memory.rss, count + 1)
-    return usage
 
 
 @dataclass
@@ -66,7 +49,7 @@ class MemorySampler:
 
     def sample_once(self) -> None:
         groups = {server.process.pid: subject for subject, server in list(self._servers.items()) if server.running}
-        for group, (rss, count) in rss_by_process_group(set(groups)).items():
+        for group, (rss, count) in resident_memory(set(groups), os.getpgid).items():
             peak = self.peaks[groups[group]]
             peak.samples += 1
             if rss > peak.rss_bytes:
