@@ -274,9 +274,4 @@ def group_alive(group: int) -> bool:
 
 
 def _wait_group_gone(group: int, grace: float) -> bool:
-    deadline = time.monotonic() + grace
-    while group_alive(group):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+    return liveservers.wait_until(lambda: not group_alive(group), grace)
