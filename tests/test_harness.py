@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from parity import registry
+from parity import ports, registry
 from parity.devserver import DevServer, PortInUse, StartFailed, group_alive
 from parity.ports import free_port
 from parity.registry import Worker
@@ -70,3 +70,25 @@ def processes_in_group(group: int) -> list[int]:
         if int(fields[2]) == group and fields[0] != "Z":
             members.append(int(stat.parent.name))
     return members
+
+
+def test_a_port_the_kernel_offers_again_is_not_handed_out_twice(monkeypatch) -> None:
+    """Two servers made one after the other must not share a port, though the kernel may offer it twice."""
+    offered = iter([41001, 41001, 41002])
+
+    class Probe:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc_info) -> None:
+            pass
+
+        def bind(self, address) -> None:
+            self.port = next(offered)
+
+        def getsockname(self) -> tuple[str, int]:
+            return "127.0.0.1", self.port
+
+    monkeypatch.setattr(ports.socket, "socket", Probe)
+    monkeypatch.setattr(ports, "_handed_out", set())
+    assert (ports.free_port(), ports.free_port()) == (41001, 41002)
