@@ -183,6 +183,7 @@ class DevServer:
                 )
             if http_status(self.base_url + READY_PATH) == 200:
                 self.startup_seconds = time.monotonic() - self._spawned_at
+                self._check_the_answer_was_its_own()
                 return
             time.sleep(0.1)
         self.stop()
@@ -190,6 +191,18 @@ class DevServer:
             f"{self.worker.name}: no HTTP 200 from {self.base_url}{READY_PATH} "
             f"within {timeout:.0f} s\n{log_tail(self.log_path)}"
         )
+
+    def _check_the_answer_was_its_own(self) -> None:
+        """Readiness is an HTTP answer on the port: it must come from this server's session, not from a process that
+        took the port between the free-port check and the server's own bind (the server then fails to listen)."""
+        holder = liveservers.port_holder(self.port)
+        found = guard.proc_stat(holder.pid) if holder is not None else None
+        if found is not None and found.session != self.process.pid:
+            self.stop()
+            raise PortInUse(
+                f"{self.worker.name}: port {self.port} was taken by another process while the server started, "
+                + liveservers.who_holds(self.port)
+            )
 
     @property
     def running(self) -> bool:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import http.server
 import socket
+import threading
 from pathlib import Path
 
 import pytest
 
-from parity import ports, registry
+from parity import devserver, ports, registry
 from parity.devserver import DevServer, PortInUse, StartFailed, group_alive
 from parity.ports import free_port
 from parity.registry import Worker
@@ -92,3 +94,28 @@ def test_a_port_the_kernel_offers_again_is_not_handed_out_twice(monkeypatch) -> 
     monkeypatch.setattr(ports.socket, "socket", Probe)
     monkeypatch.setattr(ports, "_handed_out", set())
     assert (ports.free_port(), ports.free_port()) == (41001, 41002)
+
+
+def test_an_answer_from_another_process_on_the_port_is_not_readiness(tmp_path: Path, monkeypatch) -> None:
+    """A port taken between the free-port check and the server's bind: the squatter's 200 must not count."""
+    squatter = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answers200)
+    threading.Thread(target=squatter.serve_forever, daemon=True).start()
+    monkeypatch.setattr(devserver, "port_is_free", lambda port, host: True)  # as if taken just after the check
+    server = js_server(tmp_path, squatter.server_address[1])
+    try:
+        with pytest.raises(PortInUse, match="was taken by another process while the server started"):
+            server.start()
+        assert not group_alive(server.process.pid)
+    finally:
+        squatter.shutdown()
+        squatter.server_close()
+
+
+class Answers200(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
