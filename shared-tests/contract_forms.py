@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from parity.bodies import MULTIPART  # the media type's name only: the parsing here is the contract's
+from workers_parity.http.bodies import MULTIPART  # the media type's name only: the parsing here is the contract's
 
 ASCII_WHITESPACE = "\t\n\f\r "
 PERCENT_ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")  # scanned left to right: `%%41` is `%` then `A`

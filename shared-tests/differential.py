@@ -6,9 +6,10 @@ from __future__ import annotations
 import expected
 import pytest
 
-from parity import divergence, everywhere, pins
-from parity import pytest_contract_plugin as recorded
-from parity.client import Reply
+from workers_parity.http import everywhere
+from workers_parity.http.client import Reply
+from workers_parity.judge import divergence, pins
+from workers_parity.plugins import pytest_contract as recorded
 
 PINS = pins.load()
 

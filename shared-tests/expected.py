@@ -10,9 +10,9 @@ import re
 
 import contract_forms
 
-from parity import registry
-from parity.bodies import MULTIPART, URLENCODED
-from parity.oracle import ABSENT, Expectation
+from workers_parity import project
+from workers_parity.http.bodies import MULTIPART, URLENCODED
+from workers_parity.judge.oracle import ABSENT, Expectation
 
 TEXT = "text/plain; charset=utf-8"
 HTML = "text/html; charset=utf-8"
@@ -240,7 +240,7 @@ def status_check(body: bytes, worker: str) -> str | None:
         report = json.loads(body)
     except ValueError:
         return f"not JSON: {body[:80]!r}"
-    python = registry.get(worker).is_python
+    python = project.get(worker).is_python
     expected_version = str if python else type(None)
     problems = [
         list(report) != ["worker", "language", "runtime", "python_version", "d1"] and "keys",

@@ -1,7 +1,7 @@
 """Hypothesis strategies for whole raw requests to the workers (test_fuzz.py): methods, request targets, headers,
 content types and bodies, aimed at the edges CONTRACT.md decides.
 
-Every string is a byte string (parity.rawrequest): non-ASCII text is written as its UTF-8 bytes, one code point each.
+Every string is a byte string (http.rawrequest): non-ASCII text is written as its UTF-8 bytes, one code point each.
 The requests stay inside what the contract and its oracle (expected.py) decide:
 - methods the runtime accepts (lowercase and unknown methods get workerd's own 501 before any worker runs, C12.1);
 - no header that frames the message or describes the connection (RawRequest frames the body itself; hop-by-hop
@@ -20,8 +20,8 @@ from itertools import cycle, islice
 
 from hypothesis import strategies as st
 
-from parity import bodies
-from parity.bodies import MULTIPART, URLENCODED
+from workers_parity.http import bodies
+from workers_parity.http.bodies import MULTIPART, URLENCODED
 
 
 def words(text: str) -> tuple[str, ...]:

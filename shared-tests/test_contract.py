@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import expected
 import pytest
 
-from parity import bodies, client
+from workers_parity.http import bodies, client
 
 KNOWN_PATHS = list(expected.ALLOW)
 UNKNOWN_PATHS = [

@@ -14,8 +14,8 @@ from pathlib import Path
 import expected
 import pytest
 
-from parity import rawhttp
-from parity.registry import Runtime
+from workers_parity.http import rawhttp
+from workers_parity.servers.registry import Runtime
 
 SLOW_CHUNK = 4096
 SLOW_PAUSE = 0.02  # seconds between chunks: the body arrives in many reads

@@ -14,9 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 import expected
 import pytest
 
-from parity import client, registry
-from parity.devserver import DevServer
-from parity.ports import free_port
+from workers_parity import project
+from workers_parity.http import client
+from workers_parity.servers.devserver import DevServer
+from workers_parity.servers.ports import free_port
 
 CONCURRENT_VISITS = 50
 MIGRATION = "migrations/0001_create_page_views.sql"
@@ -82,8 +83,8 @@ def test_count_survives_a_dev_server_restart(worker):
 
 @pytest.mark.contract("C15")
 def test_migration_is_the_same_sql_in_every_worker(worker):
-    sql = (registry.get(worker.id).folder / MIGRATION).read_bytes()
-    assert sql == (registry.get("js").folder / MIGRATION).read_bytes()
+    sql = (project.get(worker.id).folder / MIGRATION).read_bytes()
+    assert sql == (project.get("js").folder / MIGRATION).read_bytes()
     with sqlite3.connect(":memory:") as db:
         db.executescript(sql.decode())
         columns = [
@@ -99,7 +100,7 @@ def unmigrated_server(worker, tmp_path_factory):
         pytest.skip(f"{worker.name} is an external --base-url worker; the suite cannot start it on broken state")
     folder = tmp_path_factory.mktemp(f"{worker.id}-unmigrated")
     server = DevServer(
-        registry.get(worker.id),
+        project.get(worker.id),
         port=free_port(),
         state_dir=folder / "state",
         log_path=folder / "server.log",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import expected
 import pytest
 
-from parity import bodies, client
-from parity.bodies import URLENCODED, headed_part, part
+from workers_parity.http import bodies, client
+from workers_parity.http.bodies import URLENCODED, headed_part, part
 
 BOUNDARY = "parityboundary"
 MULTIPART = bodies.multipart_type(BOUNDARY)

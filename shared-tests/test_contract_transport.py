@@ -12,9 +12,9 @@ import expected
 import pytest
 from test_contract_counter import visit
 
-from parity import client, rawhttp
-from parity.bodies import URLENCODED
-from parity.registry import Runtime
+from workers_parity.http import client, rawhttp
+from workers_parity.http.bodies import URLENCODED
+from workers_parity.servers.registry import Runtime
 
 ANSWER_TIMEOUT = 30.0
 

@@ -16,8 +16,9 @@ from differential import PINS, judge_replies, record, send_to_all
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parity import bodies, corpus
-from parity.client import request
+from workers_parity.http import bodies
+from workers_parity.http.client import request
+from workers_parity.judge import corpus
 
 CASES = corpus.load()
 

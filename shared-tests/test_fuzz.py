@@ -25,9 +25,10 @@ from differential import compare_mode, judge_replies, send_to_all
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
-from parity import bodies, corpus, foundcases
-from parity.client import Reply
-from parity.rawrequest import RawRequest
+from workers_parity.http import bodies
+from workers_parity.http.client import Reply
+from workers_parity.http.rawrequest import RawRequest
+from workers_parity.judge import corpus, foundcases
 
 # The rule the contract's answer exercises, for the case written for a failing request (besides C14.1).
 ANSWER_RULES = {
@@ -148,7 +149,7 @@ def test_fuzzed_requests(compared_workers: list, fuzz_budget: tuple[int, bool]) 
     with contextlib.suppress(Divergence):  # reported below, outside the handler, so that pytest prints it once
         run_fuzzer(fuzzer, examples, derandomize)
     if fuzzer.failures:
-        pytest.fail(failure_report(fuzzer, corpus.FOUND_PATH), pytrace=False)
+        pytest.fail(failure_report(fuzzer, corpus.found_path()), pytrace=False)
     seconds = time.monotonic() - started
     answers = ", ".join(f"{answer} {count}" for answer, count in fuzzer.answers.most_common())
     print(

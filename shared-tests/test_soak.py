@@ -18,9 +18,10 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
-from parity import client, soak
-from parity.devserver import DevServer
-from parity.ports import free_port
+from workers_parity.http import client
+from workers_parity.judge import soak
+from workers_parity.servers.devserver import DevServer
+from workers_parity.servers.ports import free_port
 
 pytestmark = pytest.mark.soak
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from parity.bench import compare, machine, stats, subjects, units
-from parity.bench.results import LoadResult, MemoryResult, StartupResult, Summary
-from parity.bench.subjects import NO_SNAPSHOT, WARM_SNAPSHOT, Subject
-from parity.render import markdown
+from workers_parity.bench import compare, machine, stats, subjects, units
+from workers_parity.bench.results import LoadResult, MemoryResult, StartupResult, Summary
+from workers_parity.bench.subjects import NO_SNAPSHOT, WARM_SNAPSHOT, Subject
+from workers_parity.render import markdown
 
 
 def test_percentile_interpolates_between_closest_ranks() -> None:

@@ -12,13 +12,13 @@ import time
 
 import pytest
 
-from parity.bench import page, tables
-from parity.bench.__main__ import build_report, write_outputs
-from parity.bench.load import LoadPhase
-from parity.bench.results import LoadResult, Machine, MemoryResult, StartupResult
-from parity.bench.stats import summarize
-from parity.devserver import resident_memory
-from parity.render import terminal
+from workers_parity.bench import page, tables
+from workers_parity.bench.__main__ import build_report, write_outputs
+from workers_parity.bench.load import LoadPhase
+from workers_parity.bench.results import LoadResult, Machine, MemoryResult, StartupResult
+from workers_parity.bench.stats import summarize
+from workers_parity.render import terminal
+from workers_parity.servers.devserver import resident_memory
 
 SUBJECTS = {"js-worker": "workerd", "py-worker": "pyodide-workerd"}
 
@@ -70,7 +70,9 @@ def a_report():
 
 def test_bench_md_keeps_the_committed_report_format() -> None:
     text = tables.render_markdown(a_report())
-    assert text.startswith("# Benchmarks\n\nRun 2026-01-01T00:00:00+00:00: `python -m parity.bench --starts 3`\n")
+    assert text.startswith(
+        "# Benchmarks\n\nRun 2026-01-01T00:00:00+00:00: `python -m workers_parity.bench --starts 3`\n"
+    )
     assert "| js-worker · workerd | 3 | 1.10 s | 1.00 s – 1.20 s | 1.05 s – 1.15 s | 5.00 s | 1.00× |" in text
     assert "| --- | --- | --- | --- | --- |" in text
     assert "- py-worker · workerd: no workerd Python here" in text

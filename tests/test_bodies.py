@@ -1,11 +1,11 @@
-"""parity.bodies writes form bodies byte for byte as a browser (or curl) would; the corpus and the suite rely on
+"""http.bodies writes form bodies byte for byte as a browser (or curl) would; the corpus and the suite rely on
 these exact bytes."""
 
 from __future__ import annotations
 
 import pytest
 
-from parity import bodies
+from workers_parity.http import bodies
 
 
 def test_a_part_is_its_disposition_a_blank_line_and_the_value():

@@ -1,4 +1,4 @@
-"""parity.client sends what the suite says and nothing more, and gives answers back as they came: checked against a
+"""http.client sends what the suite says and nothing more, and gives answers back as they came: checked against a
 local server that records every request's bytes and keeps its connections open."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import threading
 import pytest
 import requests
 
-from parity import client, corpus
+from workers_parity.http import client
+from workers_parity.judge import corpus
 
 OK = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok"
 
@@ -164,7 +165,7 @@ def test_a_request_whose_connection_drops_is_not_sent_again():
 
 def test_a_refused_connection_is_recognised_through_requests_wrapping():
     """The soak retries only refused requests (a server restarting); requests wraps the OSError twice."""
-    from parity.ports import free_port
+    from workers_parity.servers.ports import free_port
 
     with pytest.raises(requests.ConnectionError) as refused:
         client.get(f"http://127.0.0.1:{free_port()}", "/hello", timeout=5)

@@ -1,14 +1,14 @@
 """How the demo judges and shows a step, from made-up answers (no servers): the answers are compared as the suite
-compares them (parity.divergence), the side-by-side terminal table flags the worker that differs, the transcript keeps
+compares them (judge.divergence), the side-by-side terminal table flags the worker that differs, the transcript keeps
 every answer in one table cell and never turns a body into HTML."""
 
 from __future__ import annotations
 
-from parity.client import Reply
-from parity.demo import execution, terminal, transcript
-from parity.demo.execution import Outcome, Row
-from parity.demo.story import STORY, Call, Step
-from parity.render import terminal as render_terminal
+from workers_parity.demo import execution, terminal, transcript
+from workers_parity.demo.execution import Outcome, Row
+from workers_parity.demo.story import STORY, Call, Step
+from workers_parity.http.client import Reply
+from workers_parity.render import terminal as render_terminal
 
 WORKERS = ["js", "py", "py-minimal"]
 STEP = Step("Posting a <b> name", "Narration.", Call("POST", "/form", (("name", "<b>"),)))

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from parity import pylock, pymodules, startlog, toolchain
-from parity.render import progress, terminal
+from workers_parity.pymodules import install as pymodules
+from workers_parity.pymodules import lock as pylock
+from workers_parity.render import progress, terminal
+from workers_parity.servers import cache, startlog, toolchain
 
 STAMP = re.compile(r"^\[\s*\d+\.\ds\] ")
 
@@ -65,30 +67,30 @@ def test_routed_lines_go_to_the_writer_and_nowhere_else(capsys) -> None:
 
 
 def test_node_modules_announce_their_install_once(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(toolchain, "LOCK_FILE", tmp_path / "package-lock.json")
-    monkeypatch.setattr(toolchain, "INSTALL_STAMP", tmp_path / "node_modules" / ".parity-installed")
+    """The npm packages go to the cache, one folder per lock: installed once, again after the lock changes."""
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "package.json").write_text("{}")
+    monkeypatch.setattr(toolchain, "NODE_PACKAGE", package)
+    monkeypatch.setattr(toolchain, "LOCK_FILE", package / "package-lock.json")
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
     installs = []
-
-    def fake_npm_ci(folder: Path) -> None:
-        installs.append(folder)
-        toolchain.INSTALL_STAMP.parent.mkdir(exist_ok=True)
-
-    monkeypatch.setattr(toolchain, "npm_ci", fake_npm_ci)
+    monkeypatch.setattr(toolchain, "npm_ci", installs.append)
     toolchain.LOCK_FILE.write_text("{}")
     lines: list[str] = []
     with progress.routed(lines.append):
-        toolchain.ensure_node_modules()
+        first = toolchain.ensure_node_modules()
         toolchain.ensure_node_modules()  # installed: nothing to say
         toolchain.LOCK_FILE.write_text('{"changed": true}')
-        toolchain.ensure_node_modules()
-    what = "installing node_modules from package-lock.json (npm ci)"
+        second = toolchain.ensure_node_modules()
     assert said(lines) == [
-        f"{what} (first run) ...",
-        f"{what}: done in N s",
-        f"{what} (package-lock.json changed) ...",
-        f"{what}: done in N s",
+        f"installing workers-parity's npm packages into {first.parent} (npm ci) (first run) ...",
+        f"installing workers-parity's npm packages into {first.parent} (npm ci): done in N s",
+        f"installing workers-parity's npm packages into {second.parent} (npm ci) (a new package-lock.json) ...",
+        f"installing workers-parity's npm packages into {second.parent} (npm ci): done in N s",
     ]
-    assert len(installs) == 2
+    assert installs == [first.parent, second.parent]
+    assert first.parent.parent == second.parent.parent == tmp_path / "cache" / "node"
 
 
 def test_python_modules_announce_their_install(tmp_path: Path, monkeypatch) -> None:
@@ -152,7 +154,7 @@ def test_a_start_that_fails_during_the_snapshot_says_so(tmp_path: Path) -> None:
 
 SUITE = """
 import pytest
-from parity.render import progress
+from workers_parity.render import progress
 
 
 @pytest.fixture(scope="session")
@@ -167,7 +169,7 @@ def test_uses_it(installed):
 """
 
 
-@pytest.mark.parametrize("plugin", ["parity.pytest_progress", None])
+@pytest.mark.parametrize("plugin", ["workers_parity.plugins.pytest_progress", None])
 def test_under_pytest_a_session_fixtures_progress_reaches_the_terminal(tmp_path: Path, plugin: str | None) -> None:
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     (tmp_path / "test_suite.py").write_text(SUITE)

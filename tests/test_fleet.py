@@ -1,4 +1,4 @@
-"""parity.fleet: servers start together, stop together however the block ends, and signals unwind the block."""
+"""servers.fleet: servers start together, stop together however the block ends, and signals unwind the block."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from parity import fleet, toolchain
+from workers_parity.servers import fleet, toolchain
 
 
 class FakeServer:

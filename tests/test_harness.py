@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from parity import devserver, ports, registry
-from parity.devserver import DevServer, PortInUse, StartFailed, group_alive
-from parity.ports import free_port
-from parity.registry import Worker
+from workers_parity import project
+from workers_parity.servers import devserver, ports
+from workers_parity.servers.devserver import DevServer, PortInUse, StartFailed, group_alive
+from workers_parity.servers.ports import free_port
+from workers_parity.servers.registry import Worker
 
-JS = registry.get("js")
+JS = project.get("js")
 
 
 def js_server(tmp_path: Path, port: int | None = None) -> DevServer:
@@ -37,7 +38,7 @@ def broken_worker(tmp_path: Path) -> Worker:
     (folder / "migrations" / "0001_create_page_views.sql").write_text("select 1;\n")
     (folder / "src").mkdir()
     (folder / "src" / "index.js").write_text("export default { fetch() { return new Response(\n")  # syntax error
-    return Worker("broken", "broken-worker", folder, "javascript", 0)
+    return project.worker_from_folder(folder, port=0, worker_id="broken")
 
 
 def test_start_failure_shows_the_log_tail(tmp_path: Path) -> None:

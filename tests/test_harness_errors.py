@@ -14,11 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from parity import ROOT, registry, state, toolchain
-from parity.devserver import DevServer
-from parity.ports import free_port
+from workers_parity import project
+from workers_parity.servers import state, toolchain
+from workers_parity.servers.devserver import DevServer
+from workers_parity.servers.ports import free_port
 
-JS = registry.get("js")
+ROOT = Path(__file__).resolve().parents[1]  # the repository
+
+JS = project.get("js")
 GARBAGE = b"not a database " * 1024
 
 

@@ -7,13 +7,17 @@ import hashlib
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import expected
 import pytest
 
-from parity import ROOT, client, divergence, pins
-from parity.client import Reply
-from parity.oracle import ABSENT
+from workers_parity.http import client
+from workers_parity.http.client import Reply
+from workers_parity.judge import divergence, pins
+from workers_parity.judge.oracle import ABSENT
+
+ROOT = Path(__file__).resolve().parents[1]  # the repository
 
 WORKERS = ("js-worker", "py-worker", "py-worker-minimal")
 HELLO_HEADERS = (("content-type", expected.TEXT),)

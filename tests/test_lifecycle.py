@@ -17,12 +17,15 @@ import pexpect
 import psutil
 import pytest
 
-from parity import ROOT, guard, liveservers, registry
-from parity.devserver import DevServer, PortInUse, spawn_guarded
-from parity.liveservers import wait_until
-from parity.ports import free_port, port_is_free
+from workers_parity import project
+from workers_parity.servers import guard, liveservers, registry
+from workers_parity.servers.devserver import DevServer, PortInUse, spawn_guarded
+from workers_parity.servers.liveservers import wait_until
+from workers_parity.servers.ports import free_port, port_is_free
 
-JS = registry.get("js")
+ROOT = Path(__file__).resolve().parents[1]  # the repository
+
+JS = project.get("js")
 # "Gone within a few seconds": the guards send SIGTERM, then SIGKILL after their grace; plus time for a loaded machine.
 LEFTOVER_SECONDS = guard.DEFAULT_GRACE + 5.0
 DEV_START_SECONDS = 300  # a fresh checkout creates the nox venv and python_modules first
@@ -96,7 +99,7 @@ echo $$ >> pids
 wait
 """
 HARNESS = (
-    "import subprocess, sys, time; from parity import guard; "
+    "import subprocess, sys, time; from workers_parity.servers import guard; "
     "subprocess.Popen(guard.command(sys.argv[1:], grace=1.0), stdin=subprocess.PIPE); time.sleep(600)"
 )
 
@@ -220,7 +223,7 @@ def test_port_in_use_names_the_pid_and_command_holding_it(tmp_path: Path) -> Non
         holder.wait()
     message = str(error.value)
     assert f"port {port} is already in use on 127.0.0.1 by pid {holder.pid}: {python} -c import socket" in message
-    assert "It is not one of this checkout's dev servers" in message
+    assert "It is not one of this project's dev servers" in message
 
 
 def test_port_held_by_an_earlier_run_says_how_to_stop_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -235,7 +238,7 @@ def test_port_held_by_an_earlier_run_says_how_to_stop_it(tmp_path: Path, monkeyp
         js_server(tmp_path, port).start()
     message = str(error.value)
     assert f"by pid {guard.tree_members(process.pid)[0]}: {' '.join(serve)}" in message
-    assert "It is js-worker's dev server from an earlier run of this checkout" in message
+    assert "It is js-worker's dev server from an earlier run of this project" in message
     assert "`./noxw -s stop`" in message
     assert liveservers.stop_recorded(say=lambda _: None) == 0
     assert process.wait(timeout=5) is not None
@@ -324,7 +327,7 @@ ENDS = {"ctrl-c": ctrl_c, "kill-9": kill_9, "sighup": close_terminal}
     ("worker_id", "end"), [("js", "ctrl-c"), ("js", "kill-9"), ("js", "sighup"), ("py-minimal", "kill-9")]
 )
 def test_dev_leaves_nothing_running(terminal, worker_id: str, end: str) -> None:
-    worker = registry.get(worker_id)
+    worker = project.get(worker_id)
     default_port_free(worker)
     person = Terminal()
     before = running_now()  # the person's shell stays
@@ -353,6 +356,7 @@ def test_after_kill_9_the_next_dev_starts_at_once(terminal) -> None:
 HOLDING_TEST = """
 import time
 
+
 def test_hold(worker):
     print("serving", worker.base_url, flush=True)
     time.sleep(600)
@@ -360,12 +364,14 @@ def test_hold(worker):
 
 
 def test_pytest_fixture_servers_end_when_pytest_is_killed(tmp_path: Path) -> None:
-    """The suite's own dev servers (parity.pytest_workers -> parity.fleet) do not outlive a pytest killed with -9."""
+    """The suite's own dev servers (plugins.pytest_workers -> servers.fleet) do not outlive a pytest killed with -9."""
     (tmp_path / "test_hold.py").write_text(HOLDING_TEST)
     output = tmp_path / "pytest.out"
-    env = marked_env({**os.environ, "PYTHONPATH": str(ROOT)})
+    env = marked_env(
+        {**os.environ, "PYTHONPATH": str(ROOT), "WORKERS_PARITY_CONFIG": str(ROOT / "workers-parity.toml")}
+    )
     before = running_now()
-    plugins = ["-p", "parity.pytest_workers", "-p", "no:cacheprovider"]
+    plugins = ["-p", "workers_parity.plugins.pytest_workers", "-p", "no:cacheprovider"]
     command = [sys.executable, "-m", "pytest", "-s", *plugins, "--worker", "js"]
     with output.open("w") as out:
         run = subprocess.Popen([*command, "test_hold.py"], cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -15,11 +15,14 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from parity import ROOT, liveservers, logstream, registry
-from parity.liveservers import wait_until
-from parity.ports import port_is_free
+from workers_parity import project
+from workers_parity.servers import liveservers, logstream, registry
+from workers_parity.servers.liveservers import wait_until
+from workers_parity.servers.ports import port_is_free
 
-JS = registry.get("js")
+ROOT = Path(__file__).resolve().parents[1]  # the repository
+
+JS = project.get("js")
 DEV_START_SECONDS = 300  # a fresh checkout fills python_modules and node_modules first
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -105,7 +108,7 @@ def test_a_terminal_that_is_gone_ends_the_echo_without_an_error(tmp_path: Path, 
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# `python -m parity dev` in a terminal (the default port, as a person runs it)
+# `workers-parity dev` in a terminal (the default port, as a person runs it)
 # ---------------------------------------------------------------------------------------------------------------------
 
 
@@ -123,7 +126,7 @@ def run_dev_and_request(worker: registry.Worker, *options: str) -> tuple[str, st
     """Start a worker in a terminal, request a path no other run uses, stop with Ctrl-C; the terminal's text, path."""
     terminal_and_port(worker)
     env = {name: value for name, value in os.environ.items() if name not in ("NO_COLOR", "PARITY_EXIT_WITH_PARENT")}
-    command = [sys.executable, "-m", "parity", "dev", "--worker", worker.id, *options]
+    command = [sys.executable, "-m", "workers_parity", "dev", "--worker", worker.id, *options]
     terminal = pexpect.spawn(
         command[0],
         command[1:],
@@ -152,7 +155,7 @@ def run_dev_and_request(worker: registry.Worker, *options: str) -> tuple[str, st
 
 @pytest.mark.parametrize("worker_id", ["js", "py-minimal"])  # wrangler dev, and pyodide-workerd where offline
 def test_dev_shows_each_request_prefixed_and_coloured(worker_id: str) -> None:
-    shown, path = run_dev_and_request(registry.get(worker_id))
+    shown, path = run_dev_and_request(project.get(worker_id))
     (line,) = [line for line in shown.splitlines() if path in line]
     prefix = rf"\x1b\[[0-9;]*m{worker_id} \| \x1b\[0m"
     assert re.match(rf"{prefix}\[(wrangler|pyodide-workerd):info\] GET {path} 404 Not Found \(\d+ms\)", line), line

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from parity import pylock, pymodules, registry
-from parity.pipcall import HashMismatch, IndexUnreachable, NoPureWheelError
-from parity.pylock import LockError, PyprojectError
+from workers_parity import project
+from workers_parity.pymodules import install as pymodules
+from workers_parity.pymodules import lock as pylock
+from workers_parity.pymodules.lock import LockError, PyprojectError
+from workers_parity.pymodules.pip import HashMismatch, IndexUnreachable, NoPureWheelError
 
 UNREACHABLE_INDEX = "http://127.0.0.1:9/simple"  # the discard port: nothing listens there
 
@@ -88,7 +90,7 @@ def test_a_pyproject_changed_after_locking_names_the_lock_and_the_command(tmp_pa
     message = str(failure.value)
     assert f"{folder / 'pyproject.toml'} has changed since {folder / 'pylock.toml'}" in message
     assert "now asks for idna" in message
-    assert f"`python -m parity lock {folder}`" in message
+    assert f"`workers-parity lock {folder}`" in message
 
 
 def test_a_missing_lock_names_the_command(tmp_path: Path) -> None:
@@ -97,10 +99,11 @@ def test_a_missing_lock_names_the_command(tmp_path: Path) -> None:
         pymodules.sync_python_modules(folder)
 
 
-@pytest.mark.parametrize("worker_id", [worker.id for worker in registry.WORKERS if worker.is_python])
+@pytest.mark.parametrize("worker_id", [worker.id for worker in project.workers() if worker.is_python])
 def test_each_python_workers_committed_lock_matches_its_pyproject(worker_id: str) -> None:
-    worker = registry.get(worker_id)
-    assert pylock.refresh_command(worker.folder) == f"./noxw -s lock -- {worker_id}"
+    worker = project.get(worker_id)
+    header = (worker.folder / "pylock.toml").read_text().splitlines()[1]
+    assert header.startswith("# Written by `workers-parity lock` (in this folder)"), "no machine's path in the lock"
     lock = pylock.load_lock(worker.folder)  # raises when pyproject.toml changed without a new lock
     assert all(len(wheel.sha256) == 64 and wheel.url.startswith("https://") for wheel in lock.wheels)
     assert "workers-runtime-sdk" in {wheel.name for wheel in lock.wheels}
@@ -149,6 +152,6 @@ SHARED_MODULES = ("forms.py", "pages.py", "submission.py")  # each Python worker
 
 @pytest.mark.parametrize("module", SHARED_MODULES)
 def test_shared_modules_are_byte_identical_in_every_python_worker(module: str) -> None:
-    python_workers = [worker for worker in registry.WORKERS if worker.is_python]
+    python_workers = [worker for worker in project.workers() if worker.is_python]
     copies = {worker.id: (worker.folder / "src" / module).read_bytes() for worker in python_workers}
     assert len(copies) == 2 and len(set(copies.values())) == 1, f"src/{module} differs between {', '.join(copies)}"

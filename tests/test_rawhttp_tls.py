@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from parity import rawhttp
+from workers_parity.http import rawhttp
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is needed to make a test certificate")
 

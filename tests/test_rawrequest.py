@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from parity import corpus, foundcases
-from parity.rawrequest import RawRequest
+from workers_parity.http.rawrequest import RawRequest
+from workers_parity.judge import corpus, foundcases
 
 MULTIPART = "multipart/form-data; boundary=\xc3\xa9"  # boundary=é, as its UTF-8 bytes
 REQUESTS = {

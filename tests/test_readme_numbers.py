@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
-from parity import ROOT
-from parity.bench.units import format_ratio
+from workers_parity.bench.units import format_ratio
+
+ROOT = Path(__file__).resolve().parents[1]  # the repository
 
 README = ROOT / "README.md"
 BENCH_MD = ROOT / "docs" / "bench" / "bench.md"
@@ -51,7 +53,7 @@ def test_every_number_in_the_performance_section_is_in_the_committed_report() ->
 def test_the_committed_report_names_its_command_machine_and_date_and_the_readme_quotes_them() -> None:
     data, report = json.loads(BENCH_JSON.read_text()), BENCH_MD.read_text()
     created, argv, machine = data["created"], data["settings"]["argv"], data["machine"]
-    assert f"Run {created}: `python -m parity.bench {argv}`" in report
+    assert f"Run {created}: `python -m workers_parity.bench {argv}`" in report
     assert f"- machine: {machine['cpu_model']}, {machine['cores']} cores" in report
     performance = " ".join(section(README.read_text(), "Performance").split())  # the README wraps its lines
     assert f"./noxw -s bench -- {argv}" in performance

@@ -7,7 +7,7 @@ import re
 
 from rich.text import Text
 
-from parity.render import html_page, markdown, progress, terminal
+from workers_parity.render import html_page, markdown, progress, terminal
 
 
 def test_a_plain_markdown_cell_keeps_backslashes_pipes_and_line_breaks_in_one_cell() -> None:

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from parity import ROOT, results
-from parity.render.terminal import use_colour
-from parity.report import model, terminal
-from parity.report.__main__ import main
+from workers_parity.plugins import results
+from workers_parity.render.terminal import use_colour
+from workers_parity.report import model, terminal
+from workers_parity.report.__main__ import main
+
+ROOT = Path(__file__).resolve().parents[1]  # the repository
 
 CONTRACT = """# The contract
 ### C2 hello

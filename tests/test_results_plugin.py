@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from parity import results
-from parity.report import model
+from workers_parity.plugins import results
+from workers_parity.report import model
 
 CONFTEST = """
 import pytest
-from parity import pytest_contract_plugin as recorded, results
+from workers_parity.plugins import pytest_contract as recorded, results
 
 TARGETS = {"js": ("js", "workerd"), "py": ("py", "pyodide-workerd"), "py-minimal": ("py-minimal", "pyodide-workerd")}
 
@@ -38,7 +38,7 @@ def worker(request, fleet):
 
 PASSING = """
 import pytest
-from parity import pytest_contract_plugin as recorded
+from workers_parity.plugins import pytest_contract as recorded
 
 pytestmark = pytest.mark.contract("C1")
 
@@ -111,7 +111,14 @@ def run_suite(tmp_path: Path, suite: str, *args: str) -> tuple[results.Results, 
     (tmp_path / "conftest.py").write_text(CONFTEST)
     (tmp_path / "test_suite.py").write_text(suite)
     path = tmp_path / "results.json"
-    command = [sys.executable, "-m", "pytest", "-p", "parity.pytest_contract_plugin", f"--parity-results={path}"]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "workers_parity.plugins.pytest_contract",
+        f"--parity-results={path}",
+    ]
     command += ["-p", "no:cacheprovider", "-q", "-c", str(tmp_path / "pytest.ini"), str(tmp_path), *args]
     subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     return results.read(path), model.build(path, tmp_path / "no-contract.md")

@@ -15,10 +15,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from parity import client, registry, runtimes
-from parity.devserver import DevServer, StartFailed, group_alive, log_tail
-from parity.ports import free_port
-from parity.registry import Runtime, Worker
+from workers_parity import project
+from workers_parity.http import client
+from workers_parity.servers import cache, runtimes
+from workers_parity.servers.devserver import DevServer, StartFailed, group_alive, log_tail
+from workers_parity.servers.ports import free_port
+from workers_parity.servers.registry import Runtime, Worker
 
 PROBE_CONFIG = """{
   // JSONC, as wrangler reads it: comments and trailing commas.
@@ -66,10 +68,10 @@ def probe_worker(folder: Path, version: str = "v1") -> Worker:
     (folder / "wrangler.jsonc").write_text(PROBE_CONFIG)
     (folder / "pyproject.toml").write_text('[project]\nname = "probe"\nversion = "0"\ndependencies = []\n')
     # no dependencies, only the SDK: py-worker-minimal's committed lock is this worker's lock too
-    (folder / "pylock.toml").write_bytes((registry.get("py-minimal").folder / "pylock.toml").read_bytes())
+    (folder / "pylock.toml").write_bytes((project.get("py-minimal").folder / "pylock.toml").read_bytes())
     (folder / "src" / "entry.py").write_text(PROBE_ENTRY.replace("VERSION", version))
     (folder / "migrations" / "0001.sql").write_text("select 1;\n")
-    return Worker("probe", "probe-worker", folder, "python", 0)
+    return project.worker_from_folder(folder, port=0, worker_id="probe")
 
 
 def offline_server(worker: Worker, tmp_path: Path, state: Path | None = None) -> DevServer:
@@ -251,7 +253,7 @@ def test_snapshot_is_reused_and_rebuilt_when_python_modules_change(tmp_path: Pat
     (worker.folder / "python_modules" / "probe_extra.py").write_text("ANSWER = 42\n")
     with offline_server(worker, tmp_path) as third:
         assert snapshot_events(third) == ["taking (its inputs changed)", "created"]
-    snapshots = sorted(path.name for path in (worker.folder / ".wrangler").rglob("snapshot-*.bin"))
+    snapshots = sorted(path.name for path in cache.snapshot_dir(worker.folder).rglob("snapshot-*.bin"))
     assert len(snapshots) == 1, f"stale snapshots were left behind: {snapshots}"
 
 
@@ -267,7 +269,7 @@ def test_snapshot_is_rebuilt_when_the_entry_module_imports_change(tmp_path: Path
 
 def test_counter_state_is_shared_between_wrangler_dev_and_pyodide_workerd(tmp_path: Path) -> None:
     state = tmp_path / "shared-state"
-    js, minimal, starlette = registry.get("js"), registry.get("py-minimal"), registry.get("py")
+    js, minimal, starlette = project.get("js"), project.get("py-minimal"), project.get("py")
     seen = []
     hosted = Runtime.PYODIDE_WORKERD
     for worker, runtime in ((js, Runtime.WORKERD), (minimal, hosted), (js, Runtime.WORKERD), (starlette, hosted)):
@@ -286,7 +288,7 @@ def test_bundle_wrapper_reaches_workerd(tmp_path: Path, monkeypatch: pytest.Monk
     bundles = tmp_path / "bundles"
     bundles.mkdir()
     monkeypatch.setenv(runtimes.BUNDLE_DIR_ENV, str(bundles))
-    minimal = registry.get("py-minimal")
+    minimal = project.get("py-minimal")
 
     download_error = start_failure(minimal, tmp_path / "download.log", tmp_path)
     assert "Request for Pyodide bundle failed" in download_error

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from parity import ROOT, registry, toolchain
+from workers_parity import project
+from workers_parity.servers import toolchain
 
-PY = registry.get("py")
-PY_MINIMAL = registry.get("py-minimal")
+ROOT = Path(__file__).resolve().parents[1]  # the repository
+
+PY = project.get("py")
+PY_MINIMAL = project.get("py-minimal")
 ENTRY_MODULE = "entry.py"  # each worker's own entry point; every other module of the same name is a copy
 
 
@@ -40,7 +43,7 @@ def npm_run_in(folder: Path, script: str) -> subprocess.CompletedProcess[str]:
 
 def test_js_worker_check_script_bundles_for_deploy() -> None:
     """`npm run check` (`wrangler deploy --dry-run`, as in Cloudflare's d1 template) builds the worker offline."""
-    toolchain.ensure_node_modules()
-    result = npm_run_in(registry.get("js").folder, "check")
+    toolchain.ensure_project_node_modules(project.current().root)  # js-worker's own wrangler (npm workspace)
+    result = npm_run_in(project.get("js").folder, "check")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "env.DB (parity-counter)" in result.stdout and "--dry-run: exiting now." in result.stdout

@@ -6,15 +6,19 @@ Screenshots go to reports/form-<id>.png (the filled-in form) and reports/form-<i
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from parity import ROOT, browser_setup
+from workers_parity.demo import browser_setup
 
 for _reason in (browser_setup.playwright_missing(), browser_setup.chromium_missing()):
     if _reason:
         pytest.skip(_reason, allow_module_level=True)
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 
 REPORTS = ROOT / "reports"
 NAME = """<script>alert("x")</script> & 'quotes' 🦄"""

@@ -1,0 +1,30 @@
+"""How the figures were taken, in sentences that go with every report (bench.md, bench.html, bench.json)."""
+
+from __future__ import annotations
+
+from workers_parity.bench.load import WARMUP_REQUESTS_PER_CLIENT
+from workers_parity.bench.memory import MEMORY_SAMPLE_SECONDS
+from workers_parity.bench.startup import READY_POLL_SECONDS
+
+
+def notes(settings: dict[str, object]) -> list[str]:
+    return [
+        "Workers are measured in alternation (round-robin over workers for every start and every load scenario) "
+        "so machine noise hits all alike. Ratios (×js) divide each figure by js-worker's: for latency and memory "
+        "above 1 is worse, for req/s below 1 is worse.",
+        f"Start-up: {settings['starts']} timed starts per subject after one untimed first start (which migrates the "
+        f"state and, for pyodide-workerd with a warm snapshot, builds the snapshot in a fresh snapshot folder). "
+        f"Readiness is polled every {READY_POLL_SECONDS:.1f} s by the harness' DevServer, so a figure can be up to "
+        f"that much late (pyodide-workerd listens at once and holds requests until ready, so its figures are exact). "
+        "`no snapshot` passes `--no-snapshot` to pyodide-workerd; a warm start that had to rebuild its snapshot (the "
+        "runtime or python_modules changed meanwhile) is listed as failed, not counted. The load runs start "
+        "pyodide-workerd from the warm snapshot.",
+        f"Load: each scenario runs until {settings['requests']} requests or {settings['seconds']} s, whichever comes "
+        f"first (column `ended by`), after {WARMUP_REQUESTS_PER_CLIENT} untimed warm-up requests per client. Clients "
+        f"are Python threads, one keep-alive http.client connection each, in the same process as the harness; on a "
+        f"small machine they compete with the server for the CPU, so absolute req/s is a lower bound. "
+        f"Only 200 answers count; `err` counts anything else.",
+        f"Memory: the sum of the resident set size (RSS) over every process in the dev server's process group, "
+        f"sampled every {MEMORY_SAMPLE_SECONDS * 1000:.0f} ms from start to stop of the load runs (pages shared "
+        "between processes count once for each).",
+    ]

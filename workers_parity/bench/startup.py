@@ -1,0 +1,78 @@
+"""Start-up: each subject started untimed once (migrating its state, building a warm snapshot), then timed from
+spawn to the first 200 on /hello, round after round over all subjects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workers_parity.bench.results import StartupResult
+from workers_parity.bench.stats import summarize
+from workers_parity.bench.subjects import BenchServer, Subject, new_server, snapshot_files
+from workers_parity.bench.units import format_seconds
+from workers_parity.render import progress
+from workers_parity.render.terminal import BAD
+from workers_parity.servers.devserver import DevServerError
+from workers_parity.servers.fleet import Fleet
+
+READY_POLL_SECONDS = 0.1  # DevServer's readiness poll: start-up figures can be up to this much late
+
+
+def measure_startups(subjects: list[Subject], starts: int, workdir: Path, live: Fleet) -> list[StartupResult]:
+    servers = {subject: new_server(live, subject, workdir, "start") for subject in subjects}
+    timings: dict[Subject, list[float]] = {subject: [] for subject in subjects}
+    failures: dict[Subject, list[str]] = {subject: [] for subject in subjects}
+    with progress.steps("start-up", len(subjects) * (starts + 1)) as steps:
+        first = {subject: warm_up_start(subject, server, steps) for subject, server in servers.items()}
+        for round_number in range(1, starts + 1):
+            for subject, server in servers.items():
+                steps.doing(f"start {round_number}/{starts} {subject.label}")
+                outcome = timed_start(server, migrate=False, expect_warm=True)
+                (timings[subject] if isinstance(outcome, float) else failures[subject]).append(outcome)
+                report(steps, f"start {round_number}/{starts}  {subject.label}", outcome)
+    return [startup_result(s, timings[s], first[s], failures[s]) for s in subjects]
+
+
+def warm_up_start(subject: Subject, server: BenchServer, steps: progress.Steps) -> float | None:
+    """Migrate the state, prepare the runtime and start once untimed (a warm snapshot gets built here)."""
+    steps.doing(f"first start (not counted) {subject.label}")
+    outcome = timed_start(server, migrate=True)
+    report(steps, f"first start (not counted)  {subject.label}", outcome)
+    return outcome if isinstance(outcome, float) else None
+
+
+def report(steps: progress.Steps, what: str, outcome: float | str) -> None:
+    steps.done(f"{what}: {describe_outcome(outcome)}", "" if isinstance(outcome, float) else BAD)
+
+
+def timed_start(server: BenchServer, migrate: bool, expect_warm: bool = False) -> float | str:
+    """Spawn -> first 200 on /hello, in seconds; or the first line of why the start failed or was not warm."""
+    snapshots_before = snapshot_files(server.snapshot_dir)
+    try:
+        server.start(migrate=migrate)
+    except DevServerError as error:
+        return str(error).splitlines()[0]
+    finally:
+        server.stop()
+    if expect_warm and snapshot_files(server.snapshot_dir) != snapshots_before:
+        # The snapshot key covers the runtime's sources and python_modules: one of them changed during the run.
+        return f"not counted: took {format_seconds(server.startup_seconds)} but rebuilt its snapshot"
+    return server.startup_seconds
+
+
+def describe_outcome(outcome: float | str) -> str:
+    if isinstance(outcome, float):
+        return format_seconds(outcome)
+    return outcome if outcome.startswith("not counted") else f"FAILED: {outcome}"
+
+
+def startup_result(subject: Subject, seconds: list[float], first: float | None, failures: list[str]) -> StartupResult:
+    return StartupResult(
+        subject.label,
+        subject.worker.name,
+        subject.runtime,
+        subject.variant,
+        seconds,
+        first,
+        summarize(seconds),
+        failures,
+    )

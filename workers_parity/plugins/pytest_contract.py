@@ -1,0 +1,235 @@
+"""pytest plugin that owns the results protocol: what each test records, and the results file the report reads.
+
+pyproject.toml loads it for every run; `--parity-results PATH` (the parity session's) writes the file. A test records
+- its contract rules: `@pytest.mark.contract("C4.1", ...)` on the test, its class or its module;
+- the corpus case it checks: `@pytest.mark.case("hello")`;
+- its worker: the `worker` parameter (a target id), with the runtime the suite declared for it (`declare_targets`);
+- when it judges several workers at once: each one's outcome and reason, and the divergence (`record_cells`).
+The suite hands over what it did with each worker (`record_workers`). Outcomes come from pytest's own reports; the
+run's id, commit, command line, deselected tests and early stop are recorded here. The shapes are parity/results.py.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from workers_parity import project
+from workers_parity.plugins import results
+
+MARKERS = {
+    "contract": "contract(*rules): the contract rule ids (C1, C2, ...) a test checks",
+    "case": "case(id): the corpus case, or generated-input row, a test checks (a row of the report's case matrix)",
+}
+COMMAND_ENV = "PARITY_COMMAND"  # the command the user ran, when pytest runs under another tool (nox)
+TARGETS = pytest.StashKey[dict[str, tuple[str, str | None]]]()
+WORKER_RUNS = pytest.StashKey[list[results.WorkerRun]]()
+CELLS = pytest.StashKey[tuple[dict[str, tuple[str, str]], str]]()
+RANK = {"pass": 0, "xfail": 1, "skip": 2, "fail": 3, "error": 4}
+
+
+# --- what tests and the suite call --------------------------------------------------------------------------
+
+
+def register_markers(config: pytest.Config) -> None:
+    known = set(config.getini("markers"))
+    for line in MARKERS.values():
+        if line not in known:
+            config.addinivalue_line("markers", line)
+
+
+def declare_targets(config: pytest.Config, targets: dict[str, tuple[str, str | None]]) -> None:
+    """The run's targets: target id -> (worker id, runtime; None for an external --base-url worker)."""
+    config.stash[TARGETS] = dict(targets)
+
+
+def record_workers(config: pytest.Config, runs: list[results.WorkerRun]) -> None:
+    config.stash[WORKER_RUNS] = list(runs)
+
+
+def record_cells(item: pytest.Item, outcomes: dict[str, tuple[str, str]], divergence: str = "") -> None:
+    """Each target's outcome and reason for a test that judges several workers at once, and the divergence found.
+    A later call replaces an earlier one (hypothesis runs a test once per example; the last is the one reported)."""
+    item.stash[CELLS] = (dict(outcomes), divergence)
+
+
+def contract_rules(item: pytest.Item) -> list[str]:
+    """The rule ids of every `contract` marker on the test, its class and module, in order, without repeats."""
+    rules = [str(rule) for marker in item.iter_markers("contract") for rule in marker.args]
+    return list(dict.fromkeys(rules))
+
+
+def case_of(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("case")
+    return str(marker.args[0]) if marker else None
+
+
+def worker_of(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    worker = callspec.params.get("worker") if callspec else None
+    return str(worker) if worker is not None else None
+
+
+# --- hooks --------------------------------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("parity").addoption(
+        "--parity-results", metavar="PATH", default=None, help="write the run's results for the parity report"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    register_markers(config)
+    path = config.getoption("--parity-results")
+    if path:
+        config.pluginmanager.register(Recorder(config, Path(path)), "parity-results-recorder")
+
+
+class Recorder:
+    """Collects the run's results from pytest's hooks and writes them when the session ends."""
+
+    def __init__(self, config: pytest.Config, path: Path) -> None:
+        self.config, self.path = config, path
+        args = list(config.invocation_params.args)
+        commit, dirty = git_state()
+        self.run = results.Run(
+            id=run_id(),
+            commit=commit,
+            dirty=dirty,
+            command=os.environ.get(COMMAND_ENV) or " ".join(["python -m pytest", *args]),
+            pytest_args=args,
+            started=now(),
+            narrowed_by=narrowing_options(config),
+        )
+        self.items: dict[str, pytest.Item] = {}
+        self.outcomes: dict[str, tuple[str, str, str]] = {}  # node id -> outcome, message, details
+        self.collection_errors: list[results.TestRecord] = []
+        self.interrupted = ""
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.items = {item.nodeid: item for item in session.items}
+
+    def pytest_deselected(self, items) -> None:
+        self.run.deselected += [item.nodeid for item in items]
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            error = results.TestRecord(report.nodeid, [], None, "error", "collection failed", report.longreprtext)
+            self.collection_errors.append(error)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "setup" and report.passed:
+            return  # the call decides: a test interrupted during its call has no result
+        outcome = classify(report)
+        previous = self.outcomes.get(report.nodeid)
+        if previous is None or RANK[outcome[0]] > RANK[previous[0]]:
+            details = "\n".join(filter(None, [previous[2] if previous else "", outcome[2]]))
+            self.outcomes[report.nodeid] = (outcome[0], outcome[1], details)
+
+    def pytest_keyboard_interrupt(self, excinfo) -> None:
+        self.interrupted = f"interrupted ({excinfo.typename})"
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int):
+        outcome = yield  # after every other implementation, so session fixtures (the workers) are torn down
+        self.run.finished, self.run.exit_status = now(), int(exitstatus)
+        reason = session.shouldfail or session.shouldstop  # -x, --maxfail: a string saying so
+        self.run.stopped_early = reason if isinstance(reason, str) else self.interrupted
+        self.run.not_run = [nodeid for nodeid in self.items if nodeid not in self.outcomes]
+        self.run.targets = self.config.stash.get(TARGETS, {})
+        tests = [self.test_record(item) for nodeid, item in self.items.items() if nodeid in self.outcomes]
+        runs = self.config.stash.get(WORKER_RUNS, [])
+        results.write(results.Results(self.run, runs, self.collection_errors + tests), self.path)
+        return outcome
+
+    def test_record(self, item: pytest.Item) -> results.TestRecord:
+        outcome, message, details = self.outcomes[item.nodeid]
+        record = results.TestRecord(item.nodeid, contract_rules(item), case_of(item), outcome, message, details)
+        record.cells = self.cells(item, outcome, message)
+        return record
+
+    def cells(self, item: pytest.Item, outcome: str, message: str) -> list[results.Cell]:
+        targets = self.config.stash.get(TARGETS, {})
+        per_target, divergence = item.stash.get(CELLS, ({}, ""))
+        if recorded_cells_hold(per_target, outcome):
+            differing = any(cell_outcome != "pass" for cell_outcome, _ in per_target.values())
+            return [
+                results.Cell(
+                    target,
+                    *targets.get(target, (target, None)),
+                    cell_outcome,
+                    reason,
+                    divergence if cell_outcome != "pass" or not differing else "",
+                )
+                for target, (cell_outcome, reason) in per_target.items()
+            ]
+        target = worker_of(item)
+        worker, runtime = targets.get(target, (target, None)) if target else (None, None)
+        return [results.Cell(target, worker, runtime, outcome, message)]
+
+
+# --- pieces -------------------------------------------------------------------------------------------------
+
+
+def recorded_cells_hold(per_target: dict[str, tuple[str, str]], outcome: str) -> bool:
+    """Whether a test's recorded cells tell its outcome: not when it erred or was skipped (that concerns every
+    worker), nor when it failed in a way no cell shows (a step after the comparison raised)."""
+    if not per_target or outcome in ("error", "skip"):
+        return False
+    return outcome not in results.FAILED or any(cell in results.FAILED for cell, _ in per_target.values())
+
+
+def classify(report: pytest.TestReport) -> tuple[str, str, str]:
+    """One phase's outcome, its short message and the full text, as the report names them."""
+    if hasattr(report, "wasxfail"):
+        if report.skipped:
+            return "xfail", report.wasxfail, ""
+        return "fail", f"XPASS: {report.wasxfail}", ""  # an expected difference that no longer happens
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        return "skip", reason.removeprefix("Skipped: "), ""
+    if report.failed:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        message = crash.message if crash else report.longreprtext.strip().splitlines()[0]
+        if report.when != "call":
+            return "error", f"error in {report.when}: {message}", report.longreprtext
+        return "fail", message, report.longreprtext
+    return "pass", "", ""
+
+
+def narrowing_options(config: pytest.Config) -> list[str]:
+    """The options given that deselect tests: whatever they leave out is listed as not run."""
+    option = config.option
+    found = [f"-k {option.keyword!r}" if option.keyword else "", f"-m {option.markexpr!r}" if option.markexpr else ""]
+    found += [f"--deselect {nodeid}" for nodeid in getattr(option, "deselect", None) or []]
+    found += ["--last-failed" if getattr(option, "lf", False) else ""]
+    found += ["--stepwise" if getattr(option, "stepwise", False) else ""]
+    return [text for text in found if text]
+
+
+def git_state() -> tuple[str | None, bool | None]:
+    try:
+        commit = git("rev-parse", "HEAD")
+        return commit, bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.CalledProcessError):
+        return None, None
+
+
+def git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=project.root_or_cwd(), capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def now() -> str:
+    return datetime.now().astimezone().isoformat("T", "seconds")
+
+
+def run_id() -> str:
+    return datetime.now().strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6]

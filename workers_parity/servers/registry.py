@@ -1,0 +1,47 @@
+"""What a worker is to the harness, and what can run one. A project's workers come from its config
+(workers_parity.project), never from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+
+class Runtime(StrEnum):
+    """What executes a worker."""
+
+    WORKERD = "workerd"  # Cloudflare's runtime under `wrangler dev`, Python with its own Pyodide bundle
+    PYODIDE_WORKERD = "pyodide-workerd"  # our host: npm Pyodide as a module worker inside the same workerd
+
+
+@dataclass(frozen=True)
+class D1Database:
+    binding: str
+    migrations_dir: Path  # may not exist: nothing to apply then
+
+
+@dataclass(frozen=True)
+class Worker:
+    id: str  # short id: test ids, nox sessions, --worker (the config's `id`, else the wrangler name)
+    name: str  # the wrangler config's name
+    folder: Path
+    language: str  # "javascript" or "python"
+    port: int  # default dev port
+    ready_path: str | None = None  # None: ready once it answers HTTP at all; else once this path answers 200
+    base_url: str | None = None  # a running or deployed worker: nothing is started for it
+    d1_databases: tuple[D1Database, ...] = ()
+
+    @property
+    def is_python(self) -> bool:
+        return self.language == "python"
+
+    @property
+    def runtimes(self) -> tuple[Runtime, ...]:
+        """Runtimes that can execute this worker, preferred first."""
+        return (Runtime.WORKERD, Runtime.PYODIDE_WORKERD) if self.is_python else (Runtime.WORKERD,)
+
+    @property
+    def default_state(self) -> Path:
+        """Where `wrangler dev` keeps local state by default (its `--persist-to` default)."""
+        return self.folder / ".wrangler" / "state"

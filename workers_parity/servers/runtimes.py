@@ -1,0 +1,224 @@
+"""What executes each worker: workerd through `wrangler dev`, or pyodide-workerd (our offline host for Python)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import socket
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from pathlib import Path
+
+from workers_parity import PACKAGE_DIR, project
+from workers_parity.servers import cache, toolchain
+from workers_parity.servers.ports import free_port
+from workers_parity.servers.registry import Runtime, Worker
+
+AUTO, ALL = "auto", "all"
+RUNTIME_CHOICES = (AUTO, ALL, *Runtime)
+RUNTIME_ENV = "PARITY_PYTHON_RUNTIME"  # one of RUNTIME_CHOICES
+BUNDLE_DIR_ENV = "PARITY_PYODIDE_BUNDLE_DIR"  # folder holding workerd's Pyodide bundle file
+BUNDLE_HOST = "pyodide-capnp-bin.edgeworker.net"
+PYODIDE_WORKERD = PACKAGE_DIR / "pyodide_workerd" / "serve.mjs"
+WORKERD_WRAPPER = PACKAGE_DIR / "servers" / "workerd-with-bundle.sh"
+
+
+@dataclass(frozen=True)
+class Choice:
+    runtime: Runtime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Availability:
+    usable: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Launch:
+    argv: list[str]
+    cwd: Path
+    env: dict[str, str]
+
+
+def requested_runtime(explicit: str | None = None) -> str:
+    requested = explicit or os.environ.get(RUNTIME_ENV) or AUTO
+    if requested not in RUNTIME_CHOICES:
+        raise ValueError(f"unknown Python runtime {requested!r}; choose one of {', '.join(RUNTIME_CHOICES)}")
+    return requested
+
+
+def select(worker: Worker, requested: str | None = None) -> Choice:
+    """Resolve `auto`: workerd when it can start this worker here, else pyodide-workerd."""
+    return select_all(worker, requested)[0]
+
+
+def select_all(worker: Worker, requested: str | None = None) -> list[Choice]:
+    """The runtimes to run this worker in: one, or with `all` every usable one (at least the preferred)."""
+    requested = requested_runtime(requested)
+    if not worker.is_python:
+        return [Choice(Runtime.WORKERD, "JavaScript workers always run in workerd")]
+    if requested == ALL:
+        usable = [r for r in worker.runtimes if availability(worker, r).usable]
+        return [Choice(r, "all: every usable runtime") for r in usable] or select_all(worker, AUTO)
+    if requested != AUTO:
+        return [Choice(Runtime(requested), f"forced by {RUNTIME_ENV} / --python-runtime")]
+    workerd = workerd_python_availability()
+    if workerd.usable:
+        return [Choice(Runtime.WORKERD, f"auto: {workerd.reason}")]
+    return [Choice(Runtime.PYODIDE_WORKERD, f"auto: workerd's own Python unusable ({workerd.reason})")]
+
+
+def bundle_dir() -> Path | None:
+    value = os.environ.get(BUNDLE_DIR_ENV)
+    return Path(value).expanduser().resolve() if value else None
+
+
+def workerd_python_availability() -> Availability:
+    """Can workerd start a Python worker here? It needs its Pyodide bundle: supplied on disk, or downloadable."""
+    folder = bundle_dir()
+    if folder is not None:
+        bundles = sorted(folder.glob("*.bin")) if folder.is_dir() else []
+        if bundles:
+            return Availability(True, f"Pyodide bundle supplied in {folder} ({bundles[0].name})")
+        return Availability(False, f"{BUNDLE_DIR_ENV}={folder} holds no bundle (*.bin) file")
+    if bundle_host_resolves():
+        return Availability(True, f"online: {BUNDLE_HOST} resolves, workerd can download its Pyodide bundle")
+    return Availability(False, f"offline: {BUNDLE_HOST} does not resolve and {BUNDLE_DIR_ENV} is not set")
+
+
+def bundle_host_resolves() -> bool:
+    return _resolves(BUNDLE_HOST)
+
+
+@functools.cache
+def _resolves(host: str, timeout: float = 3.0) -> bool:
+    pool = ThreadPoolExecutor(max_workers=1)
+    lookup = pool.submit(socket.getaddrinfo, host, 443)
+    try:
+        lookup.result(timeout=timeout)
+        return True
+    except (OSError, FutureTimeout):
+        return False
+    finally:
+        pool.shutdown(wait=False)
+
+
+def pyodide_workerd_availability() -> Availability:
+    try:
+        toolchain.node_binary()
+    except toolchain.ToolMissing as missing:
+        return Availability(False, str(missing))
+    if not PYODIDE_WORKERD.exists():
+        return Availability(False, f"{PYODIDE_WORKERD} is missing")
+    return Availability(
+        True,
+        f"Pyodide {toolchain.package_version('pyodide') or '(installed on first run)'} as a module worker in "
+        f"workerd {toolchain.package_version('workerd') or ''}; python_modules/ filled from PyPI".replace("  ", " "),
+    )
+
+
+def availability(worker: Worker, runtime: str) -> Availability:
+    if runtime == Runtime.PYODIDE_WORKERD:
+        if not worker.is_python:
+            return Availability(False, "pyodide-workerd runs Python workers only")
+        return pyodide_workerd_availability()
+    if worker.is_python:
+        return workerd_python_availability()
+    try:
+        toolchain.node_binary()
+    except toolchain.ToolMissing as missing:
+        return Availability(False, str(missing))
+    return Availability(True, "wrangler dev runs JavaScript workers and D1 locally, offline")
+
+
+def prepare(worker: Worker, runtime: str) -> None:
+    """What a runtime needs before start: npm packages, and python_modules/ for Python workers."""
+    toolchain.ensure_node_modules()
+    if worker.is_python:
+        from workers_parity.pymodules import install as pymodules
+
+        pymodules.sync_python_modules(worker.folder)
+
+
+def launch(worker: Worker, runtime: str, *, port: int, host: str, state_dir: Path) -> Launch:
+    if runtime == Runtime.PYODIDE_WORKERD:
+        return _pyodide_workerd_launch(worker, port, host, state_dir)
+    return _wrangler_dev_launch(worker, port, host, state_dir)
+
+
+def _pyodide_workerd_launch(worker: Worker, port: int, host: str, state_dir: Path) -> Launch:
+    argv = [str(toolchain.node_binary()), str(PYODIDE_WORKERD), "--worker-dir", str(worker.folder)]
+    argv += ["--snapshot-dir", str(cache.snapshot_dir(worker.folder))]  # a later --snapshot-dir overrides it
+    env = toolchain.node_env({toolchain.NODE_MODULES_ENV: str(toolchain.ensure_node_modules())})
+    return Launch([*argv, *_serve_flags(port, host, state_dir)], worker.folder, env)
+
+
+def _wrangler_dev_launch(worker: Worker, port: int, host: str, state_dir: Path) -> Launch:
+    argv = [*toolchain.wrangler_command(), "dev", *_serve_flags(port, host, state_dir)]
+    argv += ["--inspector-port", str(free_port()), "--show-interactive-dev-session=false"]
+    return Launch(argv, worker.folder, toolchain.node_env(_workerd_bundle_env(worker)))
+
+
+def _serve_flags(port: int, host: str, state_dir: Path) -> list[str]:
+    """The flags both runtimes share, spelled as `wrangler dev` spells them."""
+    return ["--port", str(port), "--ip", host, "--persist-to", str(state_dir)]
+
+
+def watch_flags(runtime: str) -> tuple[str, ...]:
+    """What makes a runtime reload the worker when its files change (`wrangler dev` always does)."""
+    return ("--watch",) if runtime == Runtime.PYODIDE_WORKERD else ()
+
+
+def _workerd_bundle_env(worker: Worker) -> dict[str, str]:
+    """Point wrangler at a wrapper that adds --pyodide-bundle-disk-cache-dir to `workerd serve`."""
+    folder = bundle_dir()
+    if not worker.is_python or folder is None:
+        return {}
+    return {
+        "MINIFLARE_WORKERD_PATH": str(WORKERD_WRAPPER),
+        "PARITY_REAL_WORKERD": str(real_workerd()),
+        BUNDLE_DIR_ENV: str(folder),
+    }
+
+
+def real_workerd() -> Path:
+    found = sorted((toolchain.ensure_node_modules() / "@cloudflare").glob("workerd-*/bin/workerd"))
+    if not found:
+        raise toolchain.ToolMissing("workerd binary not found under node_modules/@cloudflare; run `npm ci`")
+    return found[0]
+
+
+def versions(runtime: str | None, tools: dict[str, str | None]) -> dict[str, str]:
+    """The versions that matter for what executed a worker, from toolchain.versions()."""
+    names = {
+        Runtime.WORKERD: ("wrangler", "workerd"),
+        Runtime.PYODIDE_WORKERD: ("pyodide", "workerd", "miniflare"),
+    }.get(runtime or "", ())
+    return {name: tools[name] for name in names if tools.get(name)}
+
+
+def doctor_rows() -> list[tuple[str, str, Availability]]:
+    return [
+        (worker.id, runtime, availability(worker, runtime))
+        for worker in project.workers()
+        for runtime in worker.runtimes
+    ]
+
+
+def doctor(out=sys.stdout) -> int:
+    """Print, per worker, which runtimes are usable here and why not; exit 1 if a worker has none."""
+    rows = doctor_rows()
+    versions_here = toolchain.versions()
+    for worker_id, runtime, found in rows:
+        mark = "yes" if found.usable else "no "
+        print(f"{worker_id:<11} {runtime:<16} {mark}  {found.reason}", file=out)
+    for worker in project.workers():
+        choice = select(worker)
+        named = ", ".join(f"{name} {version}" for name, version in versions(choice.runtime, versions_here).items())
+        print(f"{worker.id}: auto selects {choice.runtime} ({choice.reason}){f'; {named}' if named else ''}", file=out)
+    usable_per_worker = {worker_id for worker_id, _, found in rows if found.usable}
+    return 0 if usable_per_worker == {worker.id for worker in project.workers()} else 1
