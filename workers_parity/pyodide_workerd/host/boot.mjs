@@ -8,7 +8,11 @@ import { bootFinished } from "./startup.mjs";
 
 // A made-up origin: Pyodide resolves its files against it, and the stand-in fetch below answers for it.
 const INDEX_URL = "https://pyodide.invalid/";
-const BOOT_FILES = { "python_stdlib.zip": stdlibZip, "pyodide.asm.wasm": new ArrayBuffer(0) };
+const BOOT_FILES = {
+  "python_stdlib.zip": stdlibZip,
+  "pyodide.asm.wasm": new ArrayBuffer(0),
+  "pyodide-lock.json": new TextEncoder().encode(lockFileText).buffer, // read by Pyodide before 0.27
+};
 const WASM_PAGE = 65536;
 
 // Boots Pyodide; `options` are loadPyodide's own (_makeSnapshot, _loadSnapshot, _snapshotDeserializer).
@@ -16,6 +20,8 @@ const WASM_PAGE = 65536;
 // libraries the snapshot had loaded). Resolves to the pyodide API, with the Emscripten module as `_module`.
 export async function bootPyodide(options, { beforeRestore } = {}) {
   installBootFetch();
+  // Pyodide before 314 ignores the createPyodideModule option and calls this global instead.
+  globalThis._createPyodideModule = (settings) => instantiatingSynchronously(settings, beforeRestore);
   try {
     return await loadPyodide({
       ...options,
@@ -27,6 +33,7 @@ export async function bootPyodide(options, { beforeRestore } = {}) {
       stderr: (line) => console.error(line),
     });
   } finally {
+    delete globalThis._createPyodideModule;
     bootFinished();
   }
 }
@@ -37,7 +44,8 @@ function instantiatingSynchronously(settings, beforeRestore) {
   settings.instantiateWasm = (imports, receiveInstance) => {
     addJsvErrorImports(imports);
     const instance = new WebAssembly.Instance(pyodideWasm, imports);
-    growMemoryTo(instance.exports.memory ?? imports.env.memory, settings.INITIAL_MEMORY ?? 0);
+    // A memory the module imports was made by Emscripten at INITIAL_MEMORY already (Pyodide before 314).
+    if (instance.exports.memory) growMemoryTo(instance.exports.memory, settings.INITIAL_MEMORY ?? 0);
     const exports = withPlaceableAllocations(instance.exports);
     receiveInstance({ exports }, pyodideWasm);
     return exports;
@@ -89,11 +97,13 @@ function growMemoryTo(memory, bytes) {
   if (missing > 0) memory.grow(Math.ceil(missing / WASM_PAGE));
 }
 
-// The JavaScript fallback Pyodide itself uses when its tiny helper module cannot be compiled.
+// The JavaScript fallback Pyodide itself uses when its tiny helper module cannot be compiled (named `sentinel`
+// before 314).
 function addJsvErrorImports(imports) {
   const errorMarker = Symbol("error marker");
   imports.env.Jsv_GetError_import = () => errorMarker;
   imports.env.JsvError_Check = (value) => value === errorMarker;
+  imports.sentinel = { create_sentinel: () => errorMarker, is_sentinel: (value) => value === errorMarker };
 }
 
 // Pyodide fetches its standard library while booting, at start-up, where workerd allows no I/O: the stand-in
@@ -114,5 +124,6 @@ function installBootFetch() {
 async function bootFile(name) {
   const body = BOOT_FILES[name];
   if (!body) return { ok: false, status: 404, statusText: `${name} is not bundled with the host` };
-  return { ok: true, status: 200, arrayBuffer: async () => body };
+  const text = async () => new TextDecoder().decode(body);
+  return { ok: true, status: 200, arrayBuffer: async () => body, text, json: async () => JSON.parse(await text()) };
 }

@@ -21,11 +21,30 @@ if (typeof FinalizationRegistry === "undefined") {
   };
 }
 
-// Shadowed by an own property that is undefined (addEventListener lives on the global scope's prototype).
+// Shadowed by an own property (addEventListener lives on the global scope's prototype). Pyodide before 314 knows no
+// workerd: a stand-in importScripts makes it take its web-worker path, which the stand-in fetch serves.
+import setup from "./setup.mjs";
+
 const shadowed = {};
-for (const name of ["process", "addEventListener", "location"]) {
+const BOOT_GLOBALS = {
+  process: undefined,
+  addEventListener: undefined,
+  location: bootLocation(),
+  importScripts,
+};
+for (const [name, value] of Object.entries(BOOT_GLOBALS)) {
   shadowed[name] = Object.getOwnPropertyDescriptor(globalThis, name);
-  Object.defineProperty(globalThis, name, { value: undefined, configurable: true, writable: true });
+  Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
+}
+
+function importScripts() {
+  throw new TypeError("workerd loads no classic scripts");
+}
+
+// Pyodide 314 resolves its URLs against `location`, which must exist and be undefined; Emscripten before 314 reads
+// `self.location.href` in a worker scope.
+function bootLocation() {
+  return Number(setup.versions.pyodide.split(".")[0]) >= 314 ? undefined : new URL("https://pyodide.invalid/");
 }
 
 export function bootFinished() {
@@ -54,7 +73,7 @@ crypto.getRandomValues = function getRandomValues(array) {
 // other error would abort the interpreter.
 const EIO = 29;
 function fromPythonsGetentropy() {
-  return /\b(_random_get|randomFill)\b/.test(new Error().stack ?? "");
+  return /\b(_random_get|_getentropy|randomFill)\b/.test(new Error().stack ?? "");
 }
 
 function asErrno(error) {
