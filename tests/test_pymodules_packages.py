@@ -83,6 +83,22 @@ def test_sync_http_clients_keep_their_own_sdk_pin_and_get_charset_normalizers_py
     assert all(name.endswith("wasm32-emscripten.so") for name in compiled_files(folder))
 
 
+def test_markers_and_extras_are_judged_as_pyodide_judges_them(tmp_path: Path) -> None:
+    """Pyodide is Python 3.14 on emscripten: tomli (< 3.11) and pywin32 are left out, exceptiongroup (>= 3.13, which
+    the Python running pip may not be) is in, and so are h2 and its own dependencies, for httpx's http2 extra."""
+    dependencies = [
+        "httpx[http2]",
+        "tomli; python_version < '3.11'",
+        "exceptiongroup; python_version >= '3.13'",
+        "pywin32; sys_platform == 'win32'",
+    ]
+    folder = worker_folder(tmp_path, dependencies)
+    pylock.write_lock(folder)
+    files = locked_files(folder)
+    assert {"httpx", "h2", "hpack", "hyperframe", "exceptiongroup"} <= set(files)
+    assert not {"tomli", "pywin32"} & set(files)
+
+
 def test_a_native_package_lands_with_its_wasm_shared_library(tmp_path: Path) -> None:
     folder = worker_folder(tmp_path, ["pydantic-core"])
     pymodules.sync_python_modules(folder)

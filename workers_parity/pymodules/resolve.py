@@ -197,7 +197,8 @@ def needed_on_pyodide(
             continue
         needed[name] = resolved[name].locked
         dependencies = (Requirement(text) for text in resolved[name].requires)
-        pending.extend(dependency for dependency in dependencies if applies_on(dependency, extras, target))
+        # A dependency's marker is judged here, with its dependent's extras (`h2; extra == "http2"`), and only here.
+        pending.extend(without_marker(item) for item in dependencies if applies_on(item, extras, target))
     return list(needed.values()), unresolved
 
 
