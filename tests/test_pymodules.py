@@ -20,7 +20,7 @@ from workers_parity.pymodules import install as pymodules
 from workers_parity.pymodules import lock as pylock
 from workers_parity.pymodules.errors import HashMismatch, IndexUnreachable, LockError, PyprojectError
 from workers_parity.pymodules.requirements import DEFAULT_SDK, read_requirements
-from workers_parity.pymodules.target import DEFAULT_TARGET, PY312, PY313, PythonTarget
+from workers_parity.pymodules.target import DEFAULT_TARGET, PY312, PY313, PythonTarget, target_for
 from workers_parity.render import progress
 
 UNREACHABLE_INDEX = "http://127.0.0.1:9/simple"  # the discard port: nothing listens there
@@ -306,6 +306,9 @@ def test_a_target_takes_its_pyodides_own_wheels_abi3_ones_and_pure_ones_only() -
     assert {"--abi=cp314", "--abi=abi3", "--abi=none", "--implementation=cp"} <= set(flags)
     assert DEFAULT_TARGET.markers()["sys_platform"] == "emscripten"
     assert PY312.markers()["python_full_version"] == "3.12.1"
+    assert target_for("3.13") is PY313
+    with pytest.raises(ValueError, match=r"no Pyodide target for Python 3.11 \(known: 3.14, 3.13, 3.12\)"):
+        target_for("3.11")
 
 
 def test_dist_info_name_gives_package_and_version() -> None:

@@ -80,6 +80,15 @@ KNOWN_TARGETS = (PY314, PY313, PY312)
 DEFAULT_TARGET = PY314  # the only one pyodide-workerd runs today
 
 
+def target_for(python: str) -> PythonTarget:
+    """The known target of a Python version ("3.13"), as a worker's compatibility date and flags choose it."""
+    for target in KNOWN_TARGETS:
+        if target.python == python:
+            return target
+    known = ", ".join(target.python for target in KNOWN_TARGETS)
+    raise ValueError(f"no Pyodide target for Python {python} (known: {known})")
+
+
 def pyodide_platform(filename: str) -> str | None:
     """The Pyodide platform of a wheel file (`pyemscripten_2024_0_wasm32`), None for any other wheel."""
     try:
