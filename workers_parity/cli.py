@@ -127,7 +127,7 @@ def _folder_of(target: str) -> Path:
 
 def with_clear_errors(action: Callable[[], object]) -> int:
     """Run a python_modules/ or lock action; its failure is one clear line, not a traceback."""
-    from workers_parity.pymodules.pip import PythonModulesError
+    from workers_parity.pymodules.errors import PythonModulesError
 
     try:
         action()
