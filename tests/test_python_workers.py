@@ -166,6 +166,20 @@ def test_requests_may_use_entropy_and_jspi(serve) -> None:
     assert answer["jspi"] == 42
 
 
+# Python's version follows the compatibility date and flags, as on Cloudflare
+
+
+def test_a_2025_compatibility_date_runs_python_3_13(serve) -> None:
+    server = serve("startup")  # compatibility date 2025-11-02
+    assert get_json(server, "/")["python"] == "3.13.2"
+    assert "python: Python 3.13 (Pyodide 0.28.2), as Cloudflare runs compatibility date 2025-11-02" in log_of(server)
+
+
+def test_a_date_for_python_3_12_runs_3_13_and_says_so(serve) -> None:
+    server = serve("legacy")  # compatibility date 2024-04-01
+    assert "python: Python 3.13 (Pyodide 0.28.2), instead of Python 3.12 (Pyodide 0.26.0a2)" in log_of(server)
+
+
 def test_random_is_reseeded_after_every_restore(serve) -> None:
     server = serve("startup")
     first = get_json(server, "/")["random"]

@@ -18,6 +18,7 @@ from typing import IO
 import psutil
 import requests
 
+from workers_parity.pymodules import releases
 from workers_parity.servers import guard, liveservers, runtimes, startlog, state, toolchain
 from workers_parity.servers.ports import port_is_free
 from workers_parity.servers.registry import Worker
@@ -110,6 +111,7 @@ class DevServer:
     process: subprocess.Popen | None = field(default=None, repr=False)
     startup_seconds: float | None = None
     choice: runtimes.Choice | None = None
+    python: releases.Choice | None = None  # a Python worker's Python, once prepared
     extra_args: tuple[str, ...] = ()  # appended to the runtime's command line (e.g. pyodide-workerd's --no-snapshot)
     watch: bool = False  # reload the worker when its files change (wrangler dev always does)
     record_path: Path | None = field(default=None, repr=False)  # our entry in liveservers.RUN_DIR while running
@@ -128,7 +130,9 @@ class DevServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.choice = self.choice or runtimes.select(self.worker, self.runtime)
         self._log_line(f"runtime: {self.choice.runtime} ({self.choice.reason})")
-        runtimes.prepare(self.worker, self.choice.runtime)
+        self.python = runtimes.prepare(self.worker, self.choice.runtime)
+        if self.python is not None:
+            self._log_line(f"python: {self.python.release.describe()}, {self.python.reason}")
         if migrate:
             apply_migrations(self.worker, self.state_dir, self.log_path)
         self._spawn()
@@ -142,7 +146,12 @@ class DevServer:
 
     def _spawn(self) -> None:
         launch = runtimes.launch(
-            self.worker, self.choice.runtime, port=self.port, host=self.host, state_dir=self.state_dir
+            self.worker,
+            self.choice.runtime,
+            port=self.port,
+            host=self.host,
+            state_dir=self.state_dir,
+            python=self.python,
         )
         argv = [*launch.argv, *self.extra_args, *(runtimes.watch_flags(self.choice.runtime) if self.watch else ())]
         self._log_line(f"$ {' '.join(argv)}")

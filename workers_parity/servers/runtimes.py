@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workers_parity import PACKAGE_DIR, project
+from workers_parity.pymodules import for_worker, releases
 from workers_parity.servers import cache, toolchain
 from workers_parity.servers.ports import free_port
 from workers_parity.servers.registry import Runtime, Worker
@@ -135,23 +136,26 @@ def availability(worker: Worker, runtime: str) -> Availability:
     return Availability(True, "wrangler dev runs JavaScript workers and D1 locally, offline")
 
 
-def prepare(worker: Worker, runtime: str) -> None:
-    """What a runtime needs before start: npm packages, and python_modules/ for Python workers."""
+def prepare(worker: Worker, runtime: str) -> releases.Choice | None:
+    """What a runtime needs before start: npm packages, and for a Python worker python_modules/ for the Python it
+    runs (pymodules/for_worker.py); that choice."""
     toolchain.ensure_node_modules()
-    if worker.is_python:
-        from workers_parity.pymodules import install as pymodules
+    if not worker.is_python:
+        return None
+    return for_worker.sync(worker.folder)
 
-        pymodules.sync_python_modules(worker.folder)
 
-
-def launch(worker: Worker, runtime: str, *, port: int, host: str, state_dir: Path) -> Launch:
+def launch(
+    worker: Worker, runtime: str, *, port: int, host: str, state_dir: Path, python: releases.Choice | None = None
+) -> Launch:
     if runtime == Runtime.PYODIDE_WORKERD:
-        return _pyodide_workerd_launch(worker, port, host, state_dir)
+        return _pyodide_workerd_launch(worker, port, host, state_dir, python or for_worker.python_of(worker.folder))
     return _wrangler_dev_launch(worker, port, host, state_dir)
 
 
-def _pyodide_workerd_launch(worker: Worker, port: int, host: str, state_dir: Path) -> Launch:
+def _pyodide_workerd_launch(worker: Worker, port: int, host: str, state_dir: Path, python: releases.Choice) -> Launch:
     argv = [str(toolchain.node_binary()), str(PYODIDE_WORKERD), "--worker-dir", str(worker.folder)]
+    argv += ["--pyodide-package", python.release.npm_package]
     argv += ["--snapshot-dir", str(cache.snapshot_dir(worker.folder))]  # a later --snapshot-dir overrides it
     env = toolchain.node_env({toolchain.NODE_MODULES_ENV: str(toolchain.ensure_node_modules())})
     return Launch([*argv, *_serve_flags(port, host, state_dir)], worker.folder, env)

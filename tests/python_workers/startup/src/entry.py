@@ -3,6 +3,7 @@
 import os
 import random
 import secrets
+import sys
 
 import js
 from pyodide.ffi import create_once_callable, run_sync
@@ -50,6 +51,7 @@ class Default(WorkerEntrypoint):
                 "start-up": AT_START_UP,
                 "request": in_request,
                 "random": random.random(),
+                "python": sys.version.split()[0],
                 "jspi": sync_wait_for(42),
             }
         )
