@@ -3,9 +3,12 @@ feature a Python Worker may use, each served as `workers-parity dev` serves it (
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
 import re
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -58,6 +61,11 @@ def get_json(server: DevServer, path: str) -> dict:
     reply = get(server, path)
     assert reply.status == 200, reply.body
     return json.loads(reply.body)
+
+
+def post_json(server: DevServer, path: str, value: object) -> client.Reply:
+    body = json.dumps(value).encode()
+    return client.request(server.base_url, "POST", path, body, {"content-type": "application/json"})
 
 
 def log_of(server: DevServer) -> str:
@@ -303,3 +311,60 @@ def answered(server: DevServer, path: str) -> bytes | None:
         return get(server, path).body
     except OSError:
         return None
+
+
+# frameworks: FastAPI over ASGI (pydantic v2's native core), Django over WSGI
+
+
+def test_fastapi_validates_with_pydantic(serve) -> None:
+    server = serve("fastapi")
+    assert get_json(server, "/planets/3") == {"index": 3, "planet": "Mercury"}
+    created = post_json(server, "/orders", {"item": "tea", "quantity": 2})
+    assert (created.status, json.loads(created.body)) == (200, {"item": "tea", "total": 6})
+    invalid = post_json(server, "/orders", {"item": "tea", "quantity": "many"})
+    assert invalid.status == 422 and b"quantity" in invalid.body
+
+
+def test_django_reads_the_request_body(serve) -> None:
+    server = serve("django")
+    assert get_json(server, "/hello/probe") == {"hello": "probe", "method": "GET"}
+    echoed = post_json(server, "/echo", {"a": [1, 2]})
+    assert (echoed.status, json.loads(echoed.body)) == (200, {"received": {"a": [1, 2]}, "length": 13})
+
+
+# blocking HTTP clients (JSPI) reach a server through workerd's fetch
+
+
+def test_blocking_http_clients_fetch_through_workerd(serve, tmp_path: Path) -> None:
+    folder = tmp_path / "sync-http"
+    shutil.copytree(PROBES / "sync-http", folder, ignore=shutil.ignore_patterns("python_modules", ".wrangler"))
+    with text_server(b"answered by the test's own server") as url:
+        (folder / ".dev.vars").write_text(f'TARGET = "{url}"\n')
+        answer = get_json(serve("sync-http", folder), "/")
+    expected = [200, "answered by the test's own server"]
+    assert answer == {"requests": expected, "urllib3": expected, "httpx": expected}
+
+
+@contextlib.contextmanager
+def text_server(body: bytes) -> Iterator[str]:
+    """An HTTP server on a free port answering every GET with body; its URL."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "text/plain")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

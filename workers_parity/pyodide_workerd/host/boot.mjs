@@ -4,6 +4,7 @@ import createPyodideModule from "./pyodide/pyodide.asm.mjs";
 import pyodideWasm from "./pyodide/pyodide.asm.wasm";
 import lockFileText from "./pyodide/pyodide-lock.json";
 import stdlibZip from "./pyodide/python_stdlib.zip";
+import { connect } from "cloudflare:sockets";
 import { bootFinished } from "./startup.mjs";
 
 // A made-up origin: Pyodide resolves its files against it, and the stand-in fetch below answers for it.
@@ -19,6 +20,13 @@ const WASM_PAGE = 65536;
 // `beforeRestore(Module)` runs just before a snapshot's memory is copied in (dynlibs.mjs reloads the native
 // libraries the snapshot had loaded). Resolves to the pyodide API, with the Emscripten module as `_module`.
 export async function bootPyodide(options, { beforeRestore } = {}) {
+  const pyodide = await loadPyodideHere(options, beforeRestore);
+  // Python's sockets (httpx's, for one) over workerd's TCP sockets, as workerd's own Python has them (314 on).
+  await pyodide._api.initializeNodeSockFS?.(connect);
+  return pyodide;
+}
+
+async function loadPyodideHere(options, beforeRestore) {
   installBootFetch();
   // Pyodide before 314 ignores the createPyodideModule option and calls this global instead.
   globalThis._createPyodideModule = (settings) => instantiatingSynchronously(settings, beforeRestore);
