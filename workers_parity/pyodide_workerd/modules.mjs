@@ -25,7 +25,7 @@ const JS_MODULES = { src: /\.m?js$/, python_modules: /^workers\/[^/]+\.m?js$/ };
 export const MODULES_ROOT = "/pyodide-workerd";
 
 // The module list for one start: `mode` is "snapshot" (answer with a memory snapshot) or "serve".
-export function hostModules({ config, mode, snapshot, preload, exportNames, pyodidePackage, testScheduled }) {
+export function hostModules({ config, mode, snapshot, preload, exportNames, pyodidePackage, testScheduled, timings }) {
   const roots = { runtime: PYTHON_DIR, python_modules: config.pythonModulesDir, src: config.srcDir };
   const groups = {
     runtime: listFiles(PYTHON_DIR),
@@ -60,7 +60,8 @@ export function hostModules({ config, mode, snapshot, preload, exportNames, pyod
     }
   }
   modules.push(generated("files.mjs", filesModule(index, libraries)));
-  modules.push(generated("setup.mjs", setupModule({ config, mode, snapshot, preload, pyodideDir, testScheduled })));
+  const settings = { config, mode, snapshot, preload, pyodideDir, testScheduled, timings };
+  modules.push(generated("setup.mjs", setupModule(settings)));
   if (snapshot) modules.push({ type: "Data", path: moduleName("snapshot.bin"), contents: snapshot.bytes });
   return modules;
 }
@@ -118,7 +119,7 @@ function filesModule(index, libraries) {
   return `${imports.join("\n")}\nexport default {\n${groups.join("\n")}\n  libraries: [\n${compiled.join("\n")}\n  ],\n};\n`;
 }
 
-function setupModule({ config, mode, snapshot, preload, pyodideDir, testScheduled }) {
+function setupModule({ config, mode, snapshot, preload, pyodideDir, testScheduled, timings }) {
   const values = {
     mode,
     snapshotLibraries: snapshot?.libraries ?? [],
@@ -126,6 +127,7 @@ function setupModule({ config, mode, snapshot, preload, pyodideDir, testSchedule
     pythonFlags: config.pythonFlags,
     preload,
     testScheduled: Boolean(testScheduled),
+    timings: Boolean(timings),
     versions: {
       pyodide: versionOf(pyodideDir),
       workerd: versionOf(path.dirname(packageRequire.resolve("workerd/package.json"))),

@@ -7,6 +7,19 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { readWorkerConfig, StartupError } from "./config.mjs";
 import { exportNames } from "./exports.mjs";
+import {
+  enableTimings,
+  exitWithParent,
+  installShutdown,
+  log,
+  loggingOptions,
+  printWorkerdLine,
+  runMain,
+  servingOptions,
+  timing,
+  watchSources,
+  withoutMiniflareSignalHandlers,
+} from "./launcher.mjs";
 import { hostModules, MODULES_ROOT } from "./modules.mjs";
 import { packageRequire as require } from "./packages.mjs";
 import { hasSnapshots, modulesToPreload, readSnapshot, snapshotFile, snapshotKey, writeSnapshot } from "./snapshot.mjs";
@@ -16,7 +29,7 @@ module.enableCompileCache?.();
 
 const USAGE =
   "usage: node serve.mjs --worker-dir DIR --port PORT [--ip 127.0.0.1] --persist-to STATE " +
-  "[--snapshot-dir DIR] [--no-snapshot] [--watch] [--test-scheduled] [--pyodide-package pyodide]";
+  "[--snapshot-dir DIR] [--no-snapshot] [--watch] [--test-scheduled] [--pyodide-package pyodide] [--timings]";
 const OPTIONS = {
   "worker-dir": { type: "string" },
   port: { type: "string" },
@@ -27,10 +40,12 @@ const OPTIONS = {
   watch: { type: "boolean", default: false },
   "test-scheduled": { type: "boolean", default: false },
   "pyodide-package": { type: "string", default: "pyodide" },
+  timings: { type: "boolean", default: false },
 };
-const PARENT_CHECK_MS = 500;
+const NAME = "pyodide-workerd";
 const MISSING_EXPORTS_MARKER = "pyodide-workerd: entrypoint classes not exported:"; // host/host.mjs says it
-const log = (message) => console.log(message);
+const PYTHON_BOOT_MARKER = "[pyodide-workerd] Python boot begins"; // host/host.mjs says it with --timings
+const PYTHON_READY_MARKER = "[pyodide-workerd] Python "; // "… 3.14.2 ready (snapshot)", or a failed start
 
 function parseOptions(argv) {
   let values;
@@ -55,12 +70,12 @@ function parseOptions(argv) {
     watch: values.watch,
     testScheduled: values["test-scheduled"],
     pyodidePackage: values["pyodide-package"],
+    timings: values.timings,
   };
 }
 
 function miniflareOptions({ config, options, modules, withBindings }) {
   const { convertV4MiniflareOptions } = require("miniflare");
-  const persistRoot = path.join(options.stateDir, "v3"); // `wrangler dev --persist-to STATE` keeps data in STATE/v3
   return convertV4MiniflareOptions({
     ...(withBindings ? config.bindingOptions : {}),
     name: config.name,
@@ -68,11 +83,7 @@ function miniflareOptions({ config, options, modules, withBindings }) {
     modulesRoot: MODULES_ROOT,
     compatibilityDate: config.compatibilityDate,
     compatibilityFlags: config.compatibilityFlags,
-    host: options.ip,
-    port: options.port,
-    unsafeTriggerHandlers: withBindings, // /cdn-cgi/local/scheduled and /email, as under `wrangler dev`
-    cf: false, // offline: the placeholder `request.cf`, without trying to download the real one first
-    resourcePersistencePath: persistRoot,
+    ...servingOptions({ ...options, withTriggers: withBindings }),
   });
 }
 
@@ -80,7 +91,14 @@ function miniflareOptions({ config, options, modules, withBindings }) {
 // without the worker's bindings, routes or assets, so nothing of the worker runs.
 async function takeSnapshot(config, options, preload) {
   const { Miniflare } = require("miniflare");
-  const modules = hostModules({ config, mode: "snapshot", snapshot: null, preload, ...hostChoices(options) });
+  const modules = hostModules({
+    config,
+    mode: "snapshot",
+    snapshot: null,
+    preload,
+    ...hostChoices(options),
+    timings: false,
+  });
   const settings = miniflareOptions({ config, options: { ...options, port: 0 }, modules, withBindings: false });
   const snapshotter = withoutMiniflareSignalHandlers(() => new Miniflare(settings));
   try {
@@ -121,7 +139,7 @@ async function snapshotFor(config, options, preload) {
 }
 
 function hostChoices(options) {
-  return { pyodidePackage: options.pyodidePackage, testScheduled: options.testScheduled };
+  return { pyodidePackage: options.pyodidePackage, testScheduled: options.testScheduled, timings: options.timings };
 }
 
 function pyodideVersion(options) {
@@ -134,9 +152,12 @@ function workerdVersion() {
 
 async function main() {
   const options = parseOptions(process.argv.slice(2));
-  exitWithParent();
+  enableTimings(options.timings);
+  timing("launcher-up");
+  exitWithParent(NAME);
   checkPyodidePackage(options);
   const config = readWorkerConfig(options.workerDir);
+  timing("config-read");
   if (!fs.existsSync(config.pythonModulesDir)) {
     throw new StartupError(
       `no python_modules/ in ${config.workerDir}: run \`workers-parity sync ${config.workerDir}\``,
@@ -144,9 +165,11 @@ async function main() {
   }
   const preload = modulesToPreload(config.srcDir);
   const snapshot = await snapshotFor(config, options, preload);
+  timing("snapshot-ready");
   const server = new Server(config, options, snapshot, preload);
   installShutdown(server);
   const url = await server.start();
+  timing("workerd-listening");
   log(`Ready on ${url.origin} (pyodide-workerd, Pyodide ${pyodideVersion(options)}, workerd ${workerdVersion()})`);
   if (options.watch) watchSources(config.srcDir, (file) => server.reload(`${file} changed`));
 }
@@ -192,14 +215,17 @@ class Server {
       ...hostChoices(this.options),
     });
     const settings = miniflareOptions({ config: this.config, options: this.options, modules, withBindings: true });
-    return { ...settings, log: requestLog(), handleStructuredLogs: (entry) => this.relay(entry) };
+    timing("workerd-starting");
+    return { ...settings, ...loggingOptions(NAME, (entry) => this.relay(entry)) };
   }
 
   // workerd's own output (console.log of the worker, errors), passed on; the host's report of missing exports
-  // triggers a reload.
-  relay({ level, message }) {
-    if (level === "error" || level === "warn") console.error(message);
-    else console.log(message);
+  // triggers a reload; the host's start-up lines are timed as they arrive.
+  relay(entry) {
+    const { message } = entry;
+    printWorkerdLine(entry);
+    if (message.startsWith(PYTHON_BOOT_MARKER)) timing("python-boot-begins");
+    else if (message.startsWith(PYTHON_READY_MARKER)) timing("python-ready");
     const marker = message.indexOf(MISSING_EXPORTS_MARKER);
     if (marker >= 0) this.addMissingExports(message.slice(marker + MISSING_EXPORTS_MARKER.length));
   }
@@ -216,70 +242,4 @@ class Server {
   }
 }
 
-// One line per request, as `wrangler dev` prints them ("GET /hello 200 OK (3ms)"): miniflare writes them through
-// its Log. Readiness is ours to log (with the versions), so miniflare's own "Ready on" is left out.
-function requestLog() {
-  const { Log, LogLevel } = require("miniflare");
-  const requestsOnly = class extends Log {
-    logReady() {}
-  };
-  return new requestsOnly(LogLevel.INFO, { prefix: "pyodide-workerd" });
-}
-
-// Reload on edit, as `wrangler dev` does: the worker's own modules are not in the snapshot, so the new
-// code is served after a quick restart of workerd.
-function watchSources(srcDir, reload) {
-  let timer = null;
-  fs.watch(srcDir, { recursive: true }, (event, file) => {
-    if (!file || file.split(path.sep).some((part) => part === "__pycache__" || part.startsWith("."))) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => reload(file), 100);
-  });
-}
-
-// Miniflare's own SIGINT/SIGTERM handlers kill workerd and exit with 130/143 at once; this server shuts down
-// itself (dispose, exit 0). Miniflare's exit hook stays, and still kills workerd on any exit.
-const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];
-
-function withoutMiniflareSignalHandlers(create) {
-  const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
-  const created = create();
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal).includes(listener)) process.removeListener(signal, listener);
-    }
-  }
-  return created;
-}
-
-let stopping = null;
-
-function installShutdown(server) {
-  stopping = async (exitCode) => {
-    stopping = () => {};
-    try {
-      await server.dispose();
-    } finally {
-      process.exit(exitCode);
-    }
-  };
-  for (const signal of SIGNALS) process.on(signal, () => stopping(0));
-}
-
-// Started by hand or by a harness, the server goes when its parent goes: a new parent means the old one died.
-function exitWithParent() {
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) {
-      console.error("[pyodide-workerd] parent process exited; stopping");
-      (stopping ?? process.exit)(0);
-    }
-  }, PARENT_CHECK_MS).unref();
-}
-
-main().catch(async (error) => {
-  const message = error instanceof StartupError ? error.message : (error?.stack ?? String(error));
-  console.error(`pyodide-workerd: ${message}`);
-  if (stopping) await stopping(1);
-  process.exit(1);
-});
+runMain(NAME, main);

@@ -3,6 +3,7 @@
 // export, and every DurableObject, WorkerEntrypoint and WorkflowEntrypoint class under its own name. Each JavaScript
 // class creates an instance of the Python class and forwards every method call to it.
 import { DurableObject, WorkerEntrypoint, WorkflowEntrypoint } from "cloudflare:workers";
+import { logRequest } from "./request-log.mjs";
 
 const BASE_CLASSES = {
   durableObjects: DurableObject,
@@ -12,6 +13,8 @@ const BASE_CLASSES = {
 // Handlers workerd calls with its own objects; but for fetch, their arguments are passed as they are.
 const HANDLERS = ["fetch", "alarm", "scheduled", "trace", "queue", "pubsub", "test", "tail"];
 const DURABLE_OBJECT_HANDLERS = ["alarm", "webSocketMessage", "webSocketClose", "webSocketError"];
+// The name request log lines carry (`[pyodide-workerd:info] GET /hello 200 OK (3ms)`).
+const LOG_NAME = "pyodide-workerd";
 // `--test-scheduled`, as wrangler dev's: GET /__scheduled?cron=… (or /cdn-cgi/handler/scheduled) runs `scheduled`.
 const SCHEDULED_ROUTES = ["/__scheduled", "/cdn-cgi/handler/scheduled"];
 
@@ -20,8 +23,9 @@ export function buildExports({ python, classes, legacyHandlers, failure, testSch
   const named = {};
   for (const [kind, base] of Object.entries(BASE_CLASSES)) {
     for (const { className, methodNames } of classes[kind]) {
-      const scheduledRoutes = testScheduled && className === "Default";
-      named[className] = entrypointClass(python, className, base, methodNames, { legacyHandlers, scheduledRoutes });
+      const isDefault = className === "Default"; // what answers HTTP requests: they are logged
+      const options = { legacyHandlers, scheduledRoutes: testScheduled && isDefault, logged: isDefault };
+      named[className] = entrypointClass(python, className, base, methodNames, options);
     }
   }
   let defaultExport = named.Default;
@@ -31,20 +35,24 @@ export function buildExports({ python, classes, legacyHandlers, failure, testSch
   return { defaultExport, named };
 }
 
-function entrypointClass(python, className, base, methodNames, { legacyHandlers, scheduledRoutes }) {
+function entrypointClass(python, className, base, methodNames, { legacyHandlers, scheduledRoutes, logged }) {
   const kind = base === DurableObject ? "durableObject" : base === WorkflowEntrypoint ? "workflow" : "worker";
+  // The Python instance lives as long as workerd keeps its JavaScript wrapper (a request, a Durable Object).
+  const releaseWhenCollected = new FinalizationRegistry(python.release);
   const wrapper = class extends base {
     constructor(...args) {
       super(...args);
-      const instance = python.instantiate(className, args);
+      const instance = { id: nextInstanceId++, construct: [className, ...args] }; // created by its first call
+      releaseWhenCollected.register(this, instance.id);
       const call = (property) => forwarded(python, instance, property, { kind, legacyHandlers });
       return new Proxy(this, {
         get(target, property, receiver) {
           if (typeof property !== "string") return Reflect.get(target, property, receiver);
-          if (property === "fetch" && scheduledRoutes) {
-            return (request) => routeScheduled(request, call("fetch"), call("scheduled"), target.env, target.ctx);
-          }
-          return call(property);
+          if (property !== "fetch") return call(property);
+          const fetch = scheduledRoutes
+            ? (request) => routeScheduled(request, call("fetch"), call("scheduled"), target.env, target.ctx)
+            : call("fetch");
+          return logged ? (request) => logRequest(LOG_NAME, request, target.ctx, () => fetch(request)) : fetch;
         },
       });
     }
@@ -55,16 +63,17 @@ function entrypointClass(python, className, base, methodNames, { legacyHandlers,
   return wrapper;
 }
 
+let nextInstanceId = 1;
+
 function forwarded(python, instance, property, { kind, legacyHandlers }) {
   const isHandler =
     HANDLERS.includes(property) || (kind === "durableObject" && DURABLE_OBJECT_HANDLERS.includes(property));
   const method = legacyHandlers && isHandler ? `on_${property}` : property;
   const raw = (isHandler && property !== "fetch") || (kind === "workflow" && property === "run");
-  const call = async (...args) => {
-    const pythonInstance = await instance;
-    if (!python.hasMethod(pythonInstance, method)) throw new TypeError(`Method ${method} does not exist`);
-    if (raw) return python.callRaw(pythonInstance, method, args);
-    return python.callConverted(pythonInstance, method, args, { relaxed: property === "fetch" });
+  const conversion = raw ? "raw" : property === "fetch" ? "relaxed" : "strict";
+  const call = (...args) => {
+    const fetchRequest = conversion === "relaxed" && args.length === 1 && args[0] instanceof Request;
+    return python.call(instance, method, fetchRequest ? "fetch" : conversion, args);
   };
   return property === "fetch" ? answeringErrors(call) : call;
 }
@@ -106,6 +115,10 @@ function legacyDefault(python, { scheduledRoutes }) {
     const { fetch, scheduled } = handlers;
     handlers.fetch = (request, env, ctx) => routeScheduled(request, fetch, scheduled, env, ctx, true);
   }
+  if (handlers.fetch) {
+    const { fetch } = handlers;
+    handlers.fetch = (request, env, ctx) => logRequest(LOG_NAME, request, ctx, () => fetch(request, env, ctx));
+  }
   return handlers;
 }
 
@@ -120,9 +133,11 @@ async function routeScheduled(request, fetch, scheduled, env, ctx, passEnv = fal
 // The main module could not be imported: every request is a plain 500; the traceback was logged at start-up.
 function failedStart() {
   return {
-    async fetch() {
-      console.error("[pyodide-workerd] the worker failed to start (traceback above); save a file to reload");
-      return internalServerError();
+    fetch(request, env, ctx) {
+      return logRequest(LOG_NAME, request, ctx, async () => {
+        console.error("[pyodide-workerd] the worker failed to start (traceback above); save a file to reload");
+        return internalServerError();
+      });
     },
   };
 }

@@ -14,6 +14,8 @@ import setup from "./setup.mjs";
 const MOUNTS = { runtime: "/session/runtime", python_modules: "/session/python_modules", src: "/session/src" };
 
 export async function start() {
+  // With the launcher's --timings: it notes when this line arrives (workerd's clock stands still at start-up).
+  if (setup.timings) console.log("[pyodide-workerd] Python boot begins");
   nameTheHost();
   registerCompiledLibraries(files.libraries);
   try {
@@ -97,7 +99,9 @@ function writeFiles(FS, groups) {
 }
 
 // How entrypoints.mjs talks to Python. The first call in a request reseeds what start-up left deterministic.
+// Each Python function is looked up once: `host.name` makes a new PyProxy at every lookup.
 function pythonSide(host) {
+  const python = Object.fromEntries(PYTHON_FUNCTIONS.map((name) => [name, host[name]]));
   let requestsBegan = false;
   const beforeRequest = () => {
     if (requestsBegan) return;
@@ -106,21 +110,32 @@ function pythonSide(host) {
     host.before_first_request();
   };
   return {
-    async instantiate(className, args) {
-      beforeRequest();
-      return host.instantiate(className, ...args);
+    // `instance` is { id, construct }: construct holds the class name and constructor arguments until the call
+    // that creates the Python instance. Calls are promising, as workerd's own: JSPI (pyodide.ffi.run_sync) works.
+    async call(instance, name, conversion, args) {
+      const construct = instance.construct;
+      if (construct) {
+        instance.construct = null;
+        beforeRequest();
+      }
+      try {
+        return await python.call.callPromising(instance.id, construct ?? undefined, name, conversion, ...args);
+      } catch (error) {
+        if (error?.type === "MethodMissing") throw new TypeError(`Method ${name} does not exist`);
+        throw error;
+      }
     },
-    hasMethod: (instance, name) => host.has_method(instance, name),
-    hasHandler: (name) => host.has_handler(name),
-    callRaw: (instance, name, args) => host.call_method(instance, name, ...args),
-    callConverted: (instance, name, args, { relaxed }) => host.call_converted(relaxed, instance, name, ...args),
+    release: (instanceId) => python.release(instanceId),
+    hasHandler: (name) => python.has_handler(name),
     async callHandler(name, args) {
       beforeRequest();
-      const result = await host.call_handler(name, ...args);
+      const result = await python.call_handler(name, ...args);
       return result?.js_response ?? result;
     },
   };
 }
+
+const PYTHON_FUNCTIONS = ["call", "release", "has_handler", "call_handler"];
 
 // Python sees workerd's flags for the worker's compatibility date and flags, plus the Python flags the launcher
 // keeps from workerd (`python_workers` would make workerd load its own Python bundle). One object: a snapshot
