@@ -18,6 +18,7 @@ import expected
 import pytest
 
 from workers_parity.http import bodies, client
+from workers_parity.servers.registry import Runtime
 
 KNOWN_PATHS = list(expected.ALLOW)
 UNKNOWN_PATHS = [
@@ -168,7 +169,7 @@ def test_status_runtime_names_what_runs_the_worker(worker):
     if runtime is None:
         pytest.skip("runtime unknown for an external --base-url worker")
     reported = json.loads(worker.get("/status").body)["runtime"]
-    if runtime == "workerd":
+    if runtime != Runtime.PYODIDE_WORKERD:
         assert reported == "Cloudflare-Workers"
     else:  # workerd's own user agent, naming the host that runs Python in it
         assert reported.startswith(f"Cloudflare-Workers ({runtime}; Pyodide ")

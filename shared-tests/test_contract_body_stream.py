@@ -15,7 +15,7 @@ import expected
 import pytest
 
 from workers_parity.http import rawhttp
-from workers_parity.servers.registry import Runtime
+from workers_parity.servers.registry import Host
 
 SLOW_CHUNK = 4096
 SLOW_PAUSE = 0.02  # seconds between chunks: the body arrives in many reads
@@ -117,7 +117,7 @@ def test_a_body_the_worker_does_not_read_is_not_waited_for(worker, path, framing
         pytest.skip("the platform of an external --base-url worker is unknown")
     with open_post(worker, path, framing) as sock:
         sock.sendall(start)
-        if worker.runtime == Runtime.WORKERD:
+        if worker.host == Host.WRANGLER_DEV:
             assert not rawhttp.answered_within(sock, QUIET_WINDOW), "wrangler dev no longer waits for the body"
             sock.sendall(end)
         assert rawhttp.answered_within(sock, ANSWER_TIMEOUT), "no answer while the body is still open"

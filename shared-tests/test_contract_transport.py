@@ -14,7 +14,7 @@ from test_contract_counter import visit
 
 from workers_parity.http import client, rawhttp
 from workers_parity.http.bodies import URLENCODED
-from workers_parity.servers.registry import Runtime
+from workers_parity.servers.registry import Host
 
 ANSWER_TIMEOUT = 30.0
 
@@ -265,7 +265,7 @@ def test_chunked_framing_that_breaks_mid_body(worker, path, answer):
     if worker.runtime is None:
         pytest.skip("the platform of an external --base-url worker is unknown")
     reply = send(worker, post_head(path) + BROKEN_CHUNKS)
-    if worker.runtime == Runtime.WORKERD:
+    if worker.host == Host.WRANGLER_DEV:
         assert (reply.status, reply.header("x-worker")) == (500, None)
         assert b"Network connection lost" in reply.body
     else:

@@ -1,6 +1,6 @@
-"""The pytest plugin that says which workers a run tests and starts them: --worker, --base-url and --python-runtime
-select the targets; the `worker` fixture parametrizes a test over them (ids `js`, `py`, `py-minimal`), each one served
-by a dev server on fresh state in one fleet for the session, or by an external URL.
+"""The pytest plugin that says which workers a run tests and starts them: --worker, --base-url, --python-runtime and
+--js-runtime select the targets; the `worker` fixture parametrizes a test over them (ids `js`, `py`, `py-minimal`),
+each one served by a dev server on fresh state in one fleet for the session, or by an external URL.
 
 Loaded for every run by pyproject's addopts, so shared-tests/ and tests/ both use it.
 """
@@ -48,6 +48,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help=f"runtime for the Python workers (default: ${runtimes.RUNTIME_ENV} or auto)",
     )
+    group.addoption(
+        "--js-runtime",
+        choices=runtimes.JS_RUNTIME_CHOICES,
+        default=None,
+        help=f"host for the JavaScript workers: workerd under wrangler dev, or direct (default: "
+        f"${runtimes.JS_RUNTIME_ENV} or auto, which is wrangler dev; all: both)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -59,7 +66,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @dataclass(frozen=True)
 class Target:
     """One worker in one runtime: what a test runs against. Its id is the worker's, or worker@runtime when the
-    run covers the worker in several runtimes (--python-runtime all)."""
+    run covers the worker in several runtimes (--python-runtime all, --js-runtime all)."""
 
     worker: registry.Worker
     choice: runtimes.Choice | None  # None for an external --base-url worker
@@ -80,6 +87,7 @@ class Selection:
     workers: list[registry.Worker]
     base_urls: dict[str, str]
     python_runtime: str
+    js_runtime: str
     targets: list[Target] = field(default_factory=list)
 
     @classmethod
@@ -89,16 +97,17 @@ class Selection:
         try:
             workers = [project.get(name) for name in dict.fromkeys(names)]
             python_runtime = runtimes.requested_runtime(config.getoption("--python-runtime"))
+            js_runtime = runtimes.requested_js_runtime(config.getoption("--js-runtime"))
         except (KeyError, ValueError) as error:
             raise pytest.UsageError(str(error.args[0])) from None
-        selection = cls(workers, base_urls, python_runtime)
+        selection = cls(workers, base_urls, python_runtime, js_runtime)
         selection.targets = [target for worker in workers for target in selection._targets_of(worker)]
         return selection
 
     def _targets_of(self, worker: registry.Worker) -> list[Target]:
         if worker.id in self.base_urls:
             return [Target(worker, None, worker.id)]
-        choices = runtimes.select_all(worker, self.python_runtime)
+        choices = runtimes.select_all(worker, self.python_runtime, self.js_runtime)
         if len(choices) == 1:
             return [Target(worker, choices[0], worker.id)]
         return [Target(worker, choice, f"{worker.id}@{choice.runtime}") for choice in choices]
@@ -163,6 +172,11 @@ class WorkerUnderTest:
     @property
     def runtime(self) -> str | None:
         return self.server.choice.runtime if self.server else None
+
+    @property
+    def host(self) -> registry.Host | None:
+        """What stands between the client and workerd (wrangler dev's proxy, or nothing); None for --base-url."""
+        return registry.HOSTS[self.runtime] if self.server else None
 
     def request(self, method: str, path: str, **kwargs) -> client.Reply:
         return self.call(lambda base_url: client.request(base_url, method, path, session=self.session, **kwargs))

@@ -60,7 +60,7 @@ function hostFlags(flags, compatibilityDate) {
   return compiles ? forWorkerd : [...forWorkerd, "allow_eval_during_startup"];
 }
 
-function configFile(workerDir) {
+export function configFile(workerDir) {
   if (!fs.existsSync(workerDir)) throw new StartupError(`no such folder: ${workerDir}`);
   const found = CONFIG_NAMES.map((name) => path.join(workerDir, name)).find((file) => fs.existsSync(file));
   if (!found) throw new StartupError(`no wrangler config in ${workerDir} (looked for ${CONFIG_NAMES.join(", ")})`);
@@ -78,11 +78,11 @@ function checkedMain(config, workerDir, configPath) {
 }
 
 // wrangler dev's default for a config without one: today's date.
-function today() {
+export function today() {
   return new Date().toISOString().slice(0, 10);
 }
 
-function bindingOptions(workerOptions) {
+export function bindingOptions(workerOptions) {
   const bindings = { ...workerOptions };
   for (const key of NOT_BINDINGS) delete bindings[key];
   return bindings;
@@ -109,7 +109,7 @@ function entrypointClassNames(workerOptions, workerName) {
 // Loading wrangler takes most of a second, so what it reads from a config is kept, keyed by everything it reads.
 const CONFIG_INPUTS = [...CONFIG_NAMES, ".dev.vars", ".env"];
 
-function cachedWranglerReading(workerDir, configPath) {
+export function cachedWranglerReading(workerDir, configPath) {
   const hash = crypto.createHash("sha256").update(require("wrangler/package.json").version);
   for (const name of CONFIG_INPUTS) {
     const file = path.join(workerDir, name);

@@ -13,6 +13,17 @@ class Runtime(StrEnum):
 
     WORKERD = "workerd"  # Cloudflare's runtime under `wrangler dev`, Python with its own Pyodide bundle
     PYODIDE_WORKERD = "pyodide-workerd"  # our host: npm Pyodide as a module worker inside the same workerd
+    DIRECT = "direct"  # JavaScript in workerd through miniflare as pyodide-workerd hosts Python: no wrangler dev
+
+
+class Host(StrEnum):
+    """What stands between the client and workerd: a runtime's tools, whatever the language."""
+
+    WRANGLER_DEV = "wrangler-dev"  # wrangler's Node process and its proxy worker, in a workerd of their own
+    DIRECT = "direct"  # a launcher that starts workerd through miniflare; workerd answers the client itself
+
+
+HOSTS = {Runtime.WORKERD: Host.WRANGLER_DEV, Runtime.PYODIDE_WORKERD: Host.DIRECT, Runtime.DIRECT: Host.DIRECT}
 
 
 @dataclass(frozen=True)
@@ -39,7 +50,7 @@ class Worker:
     @property
     def runtimes(self) -> tuple[Runtime, ...]:
         """Runtimes that can execute this worker, preferred first."""
-        return (Runtime.WORKERD, Runtime.PYODIDE_WORKERD) if self.is_python else (Runtime.WORKERD,)
+        return (Runtime.WORKERD, Runtime.PYODIDE_WORKERD) if self.is_python else (Runtime.WORKERD, Runtime.DIRECT)
 
     @property
     def default_state(self) -> Path:

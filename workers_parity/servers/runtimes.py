@@ -1,4 +1,5 @@
-"""What executes each worker: workerd through `wrangler dev`, or pyodide-workerd (our offline host for Python)."""
+"""What executes each worker: workerd through `wrangler dev`; for Python pyodide-workerd (our offline host), and for
+JavaScript `direct` (workerd through miniflare as pyodide-workerd runs it, without wrangler dev's proxy)."""
 
 from __future__ import annotations
 
@@ -18,11 +19,15 @@ from workers_parity.servers.ports import free_port
 from workers_parity.servers.registry import Runtime, Worker
 
 AUTO, ALL = "auto", "all"
-RUNTIME_CHOICES = (AUTO, ALL, *Runtime)
+RUNTIME_CHOICES = (AUTO, ALL, Runtime.WORKERD, Runtime.PYODIDE_WORKERD)  # for Python workers
 RUNTIME_ENV = "PARITY_PYTHON_RUNTIME"  # one of RUNTIME_CHOICES
+JS_RUNTIMES = (Runtime.WORKERD, Runtime.DIRECT)
+JS_RUNTIME_CHOICES = (AUTO, ALL, *JS_RUNTIMES)
+JS_RUNTIME_ENV = "PARITY_JS_RUNTIME"  # one of JS_RUNTIME_CHOICES
 BUNDLE_DIR_ENV = "PARITY_PYODIDE_BUNDLE_DIR"  # folder holding workerd's Pyodide bundle file
 BUNDLE_HOST = "pyodide-capnp-bin.edgeworker.net"
 PYODIDE_WORKERD = PACKAGE_DIR / "pyodide_workerd" / "serve.mjs"
+DIRECT_JS = PACKAGE_DIR / "pyodide_workerd" / "serve-js.mjs"
 WORKERD_WRAPPER = PACKAGE_DIR / "servers" / "workerd-with-bundle.sh"
 
 
@@ -52,16 +57,26 @@ def requested_runtime(explicit: str | None = None) -> str:
     return requested
 
 
-def select(worker: Worker, requested: str | None = None) -> Choice:
+def requested_js_runtime(explicit: str | None = None) -> str:
+    requested = explicit or os.environ.get(JS_RUNTIME_ENV) or AUTO
+    if requested not in JS_RUNTIME_CHOICES:
+        raise ValueError(f"unknown JavaScript runtime {requested!r}; choose one of {', '.join(JS_RUNTIME_CHOICES)}")
+    return requested
+
+
+def select(worker: Worker, requested: str | None = None, js_requested: str | None = None) -> Choice:
     """Resolve `auto`: workerd when it can start this worker here, else pyodide-workerd."""
-    return select_all(worker, requested)[0]
+    return select_all(worker, requested, js_requested)[0]
 
 
-def select_all(worker: Worker, requested: str | None = None) -> list[Choice]:
-    """The runtimes to run this worker in: one, or with `all` every usable one (at least the preferred)."""
-    requested = requested_runtime(requested)
+def select_all(worker: Worker, requested: str | None = None, js_requested: str | None = None) -> list[Choice]:
+    """The runtimes to run this worker in: one, or with `all` every usable one (at least the preferred).
+
+    `requested` is the Python runtime; a JavaScript worker follows `js_requested`, or `requested` when it names a
+    JavaScript runtime (a server started for one runtime, as the bench starts them)."""
     if not worker.is_python:
-        return [Choice(Runtime.WORKERD, "JavaScript workers always run in workerd")]
+        return javascript_choices(js_requested or (requested if requested in JS_RUNTIMES else None))
+    requested = requested_runtime(requested)
     if requested == ALL:
         usable = [r for r in worker.runtimes if availability(worker, r).usable]
         return [Choice(r, "all: every usable runtime") for r in usable] or select_all(worker, AUTO)
@@ -71,6 +86,15 @@ def select_all(worker: Worker, requested: str | None = None) -> list[Choice]:
     if workerd.usable:
         return [Choice(Runtime.WORKERD, f"auto: {workerd.reason}")]
     return [Choice(Runtime.PYODIDE_WORKERD, f"auto: workerd's own Python unusable ({workerd.reason})")]
+
+
+def javascript_choices(requested: str | None) -> list[Choice]:
+    requested = requested_js_runtime(requested)
+    if requested == ALL:
+        return [Choice(runtime, "all: every JavaScript host") for runtime in JS_RUNTIMES]
+    if requested == AUTO:
+        return [Choice(Runtime.WORKERD, "JavaScript workers run under wrangler dev unless asked otherwise")]
+    return [Choice(Runtime(requested), f"forced by {JS_RUNTIME_ENV} / --js-runtime")]
 
 
 def bundle_dir() -> Path | None:
@@ -122,11 +146,23 @@ def pyodide_workerd_availability() -> Availability:
     )
 
 
+def direct_availability() -> Availability:
+    try:
+        toolchain.node_binary()
+    except toolchain.ToolMissing as missing:
+        return Availability(False, str(missing))
+    return Availability(True, "workerd through miniflare, as pyodide-workerd runs Python: no wrangler dev proxy")
+
+
 def availability(worker: Worker, runtime: str) -> Availability:
     if runtime == Runtime.PYODIDE_WORKERD:
         if not worker.is_python:
             return Availability(False, "pyodide-workerd runs Python workers only")
         return pyodide_workerd_availability()
+    if runtime == Runtime.DIRECT:
+        if worker.is_python:
+            return Availability(False, "direct runs JavaScript workers (Python's direct host is pyodide-workerd)")
+        return direct_availability()
     if worker.is_python:
         return workerd_python_availability()
     try:
@@ -150,6 +186,8 @@ def launch(
 ) -> Launch:
     if runtime == Runtime.PYODIDE_WORKERD:
         return _pyodide_workerd_launch(worker, port, host, state_dir, python or for_worker.python_of(worker.folder))
+    if runtime == Runtime.DIRECT:
+        return _direct_launch(worker, port, host, state_dir)
     return _wrangler_dev_launch(worker, port, host, state_dir)
 
 
@@ -157,6 +195,12 @@ def _pyodide_workerd_launch(worker: Worker, port: int, host: str, state_dir: Pat
     argv = [str(toolchain.node_binary()), str(PYODIDE_WORKERD), "--worker-dir", str(worker.folder)]
     argv += ["--pyodide-package", python.release.npm_package]
     argv += ["--snapshot-dir", str(cache.snapshot_dir(worker.folder))]  # a later --snapshot-dir overrides it
+    env = toolchain.node_env({toolchain.NODE_MODULES_ENV: str(toolchain.ensure_node_modules())})
+    return Launch([*argv, *_serve_flags(port, host, state_dir)], worker.folder, env)
+
+
+def _direct_launch(worker: Worker, port: int, host: str, state_dir: Path) -> Launch:
+    argv = [str(toolchain.node_binary()), str(DIRECT_JS), "--worker-dir", str(worker.folder)]
     env = toolchain.node_env({toolchain.NODE_MODULES_ENV: str(toolchain.ensure_node_modules())})
     return Launch([*argv, *_serve_flags(port, host, state_dir)], worker.folder, env)
 
@@ -174,7 +218,7 @@ def _serve_flags(port: int, host: str, state_dir: Path) -> list[str]:
 
 def watch_flags(runtime: str) -> tuple[str, ...]:
     """What makes a runtime reload the worker when its files change (`wrangler dev` always does)."""
-    return ("--watch",) if runtime == Runtime.PYODIDE_WORKERD else ()
+    return ("--watch",) if runtime in (Runtime.PYODIDE_WORKERD, Runtime.DIRECT) else ()
 
 
 def _workerd_bundle_env(worker: Worker) -> dict[str, str]:
@@ -201,6 +245,7 @@ def versions(runtime: str | None, tools: dict[str, str | None]) -> dict[str, str
     names = {
         Runtime.WORKERD: ("wrangler", "workerd"),
         Runtime.PYODIDE_WORKERD: ("pyodide", "workerd", "miniflare"),
+        Runtime.DIRECT: ("workerd", "miniflare"),
     }.get(runtime or "", ())
     return {name: tools[name] for name in names if tools.get(name)}
 
