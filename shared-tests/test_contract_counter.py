@@ -83,7 +83,7 @@ def test_count_survives_a_dev_server_restart(worker):
 
 @pytest.mark.contract("C15")
 def test_migration_is_the_same_sql_in_every_worker(worker):
-    sql = (project.get(worker.id).folder / MIGRATION).read_bytes()
+    sql = (worker.spec.folder / MIGRATION).read_bytes()
     assert sql == (project.get("js").folder / MIGRATION).read_bytes()
     with sqlite3.connect(":memory:") as db:
         db.executescript(sql.decode())
@@ -98,9 +98,9 @@ def unmigrated_server(worker, tmp_path_factory):
     """The worker's dev server on state whose migrations were never applied (C13.2's trigger)."""
     if not worker.fresh_state:
         pytest.skip(f"{worker.name} is an external --base-url worker; the suite cannot start it on broken state")
-    folder = tmp_path_factory.mktemp(f"{worker.id}-unmigrated")
+    folder = tmp_path_factory.mktemp(f"{worker.id.replace('@', '-')}-unmigrated")
     server = DevServer(
-        project.get(worker.id),
+        worker.spec,
         port=free_port(),
         state_dir=folder / "state",
         log_path=folder / "server.log",
