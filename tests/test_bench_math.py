@@ -1,13 +1,16 @@
-"""The benchmark's pure parts: statistics, ratios, targets and formatting. Nothing here is timed."""
+"""The benchmark's pure parts: statistics, ratios, targets, start-up phases, CPU per request and formatting. Nothing
+here is timed."""
 
 from __future__ import annotations
 
 import pytest
 
-from workers_parity.bench import compare, machine, stats, subjects, units
-from workers_parity.bench.results import LoadResult, MemoryResult, StartupResult, Summary
+from workers_parity import project
+from workers_parity.bench import compare, cpu, machine, phases, scenarios, stats, subjects, units
+from workers_parity.bench.results import LoadResult, ParityRun, StartupResult, Summary
 from workers_parity.bench.subjects import NO_SNAPSHOT, WARM_SNAPSHOT, Subject
 from workers_parity.render import markdown
+from workers_parity.servers.registry import Host
 
 
 def test_percentile_interpolates_between_closest_ranks() -> None:
@@ -81,100 +84,207 @@ def test_cpu_model_from_proc_text() -> None:
     assert machine.parse_cpu_model("") == "unknown"
 
 
-def test_a_start_up_round_alternates_workers_then_adds_the_no_snapshot_starts() -> None:
-    serving = [Subject("js", "workerd"), Subject("py", "pyodide-workerd"), Subject("py-minimal", "pyodide-workerd")]
-    assert [(s.worker_id, s.variant) for s in subjects.startup_subjects(serving)] == [
-        ("js", ""),
-        ("py", WARM_SNAPSHOT),
-        ("py-minimal", WARM_SNAPSHOT),
-        ("py", NO_SNAPSHOT),
-        ("py-minimal", NO_SNAPSHOT),
+def subject(worker_id: str, runtime: str, variant: str = "") -> Subject:
+    return Subject(project.get(worker_id), runtime, variant)
+
+
+def test_a_start_up_round_alternates_workers_then_adds_the_probes_and_the_no_snapshot_starts() -> None:
+    serving = [subject("js", "workerd"), subject("js", "direct"), subject("py", "pyodide-workerd")]
+    probe = subject("py-minimal", "pyodide-workerd", WARM_SNAPSHOT)
+    assert [(s.worker.id, s.runtime, s.variant) for s in subjects.startup_subjects(serving, [probe])] == [
+        ("js", "workerd", ""),
+        ("js", "direct", ""),
+        ("py", "pyodide-workerd", WARM_SNAPSHOT),
+        ("py-minimal", "pyodide-workerd", WARM_SNAPSHOT),
+        ("py", "pyodide-workerd", NO_SNAPSHOT),
     ]
 
 
-def test_runtime_flags_choose_the_snapshot(tmp_path) -> None:
-    assert subjects.runtime_flags(Subject("js", "workerd"), tmp_path) == ()
-    assert subjects.runtime_flags(Subject("py", "pyodide-workerd", NO_SNAPSHOT), tmp_path) == ("--no-snapshot",)
-    warm = subjects.runtime_flags(Subject("py", "pyodide-workerd", WARM_SNAPSHOT), tmp_path)
-    assert warm == ("--snapshot-dir", str(tmp_path / "py"))
+def test_a_subject_names_its_host_and_language() -> None:
+    assert (subject("js", "workerd").host, subject("js", "workerd").language) == (Host.WRANGLER_DEV, "javascript")
+    assert (subject("js", "direct").host, subject("py", "pyodide-workerd").host) == (Host.DIRECT, Host.DIRECT)
+    assert subject("py", "pyodide-workerd").language == "python"
 
 
-def load(worker: str, runtime: str, clients: int, p50: float, rps: float) -> LoadResult:
+def test_runtime_flags_choose_the_snapshot_and_ask_a_direct_host_for_its_timings(tmp_path) -> None:
+    assert subjects.runtime_flags(subject("js", "workerd"), tmp_path) == ()
+    assert subjects.runtime_flags(subject("js", "direct"), tmp_path) == ("--timings",)
+    cold = subjects.runtime_flags(subject("py", "pyodide-workerd", NO_SNAPSHOT), tmp_path)
+    assert cold == ("--timings", "--no-snapshot")
+    warm = subjects.runtime_flags(subject("py", "pyodide-workerd", WARM_SNAPSHOT), tmp_path)
+    assert warm == ("--timings", "--snapshot-dir", str(tmp_path / "py"))
+
+
+def test_form_bodies_are_valid_forms_of_the_exact_size() -> None:
+    for kib in scenarios.FORM_BODY_KIB:
+        body = scenarios.sized_form(kib).body
+        assert len(body) == kib * 1024 and body.startswith(scenarios.form_body() + b"&padding=")
+    assert scenarios.sized_form(16).label == "POST /form 16 KiB"
+
+
+def test_phases_run_from_spawn_to_the_first_answer_in_the_order_they_end() -> None:
+    log = "timing: launcher-up 1000.0\nnoise\ntiming: workerd-starting 1300.0\ntiming: python-boot-begins 1500.0\n"
+    log += "timing: python-interpreter-up 1700.0\ntiming: python-ready 1750.0\ntiming: workerd-listening 1800.0\n"
+    found = {**phases.marks(log), phases.SPAWN: 0.95, phases.ANSWER: 1.85}
+    assert phases.durations(found) == pytest.approx(
+        {
+            "launcher up": 0.05,
+            "config, snapshot, modules": 0.3,
+            "workerd start": 0.2,
+            "Python boot or restore": 0.2,
+            "main module import": 0.05,
+            "until listening": 0.05,
+            "first answer": 0.05,
+        }
+    )
+
+
+def test_javascript_starts_workerd_in_one_phase_and_a_later_mark_does_not_count() -> None:
+    log = "timing: launcher-up 1000\ntiming: workerd-starting 1200\ntiming: workerd-listening 1500\n"
+    log += "timing: workerd-starting 9000\n"  # a reload
+    found = {**phases.marks(log), phases.SPAWN: 0.9, phases.ANSWER: 1.6}
+    assert list(phases.durations(found)) == [
+        "launcher up",
+        "config, snapshot, modules",
+        "workerd start",
+        "first answer",
+    ]
+    assert phases.durations(found)["workerd start"] == pytest.approx(0.3)
+
+
+def test_phase_medians_keep_only_the_phases_every_start_has() -> None:
+    assert phases.medians([{"a": 1.0, "b": 5.0}, {"a": 3.0}, {"a": 2.0}]) == {"a": 2.0}
+    assert phases.medians([]) == {}
+
+
+def test_cpu_per_request_splits_by_kind_and_counts_a_new_process_whole() -> None:
+    before = cpu.Sample({1: (cpu.WORKERD, 10.0), 2: (cpu.NODE, 5.0)})
+    after = cpu.Sample({1: (cpu.WORKERD, 10.5), 2: (cpu.NODE, 5.001), 3: (cpu.OTHER, 0.099)})
+    total, by_kind = cpu.per_request(before, after, 1000)
+    assert by_kind == pytest.approx({cpu.NODE: 0.001, cpu.OTHER: 0.099, cpu.WORKERD: 0.5})
+    assert total == pytest.approx(0.6)
+    assert cpu.per_request(before, after, 0) == (None, {})
+
+
+def test_the_workerd_listening_on_wrangler_devs_port_is_its_proxy() -> None:
+    class Listener:
+        pid = 7
+
+    assert cpu.kind_of("workerd", 7, Listener(), Host.WRANGLER_DEV) == cpu.PROXY
+    assert cpu.kind_of("workerd", 8, Listener(), Host.WRANGLER_DEV) == cpu.WORKERD
+    assert cpu.kind_of("workerd", 7, Listener(), Host.DIRECT) == cpu.WORKERD
+    assert (cpu.kind_of("MainThread", 9, None, Host.DIRECT), cpu.kind_of("esbuild", 9, None, Host.DIRECT)) == (
+        cpu.NODE,
+        cpu.OTHER,
+    )
+
+
+def load(worker: str, runtime: str, host: str, language: str, workerd_ms: float, node_ms: float) -> LoadResult:
+    by_kind = {cpu.WORKERD: workerd_ms, cpu.NODE: node_ms}
     return LoadResult(
-        f"{worker} · {runtime}", worker, runtime, "GET /hello", clients, 100, 0, 1.0, "request count", p50, p50 * 2, rps
-    )
-
-
-def test_load_ratios_compare_with_js_at_the_same_endpoint_and_clients() -> None:
-    results = compare.with_load_ratios(
-        [
-            load("js-worker", "workerd", 1, 0.002, 500.0),
-            load("js-worker", "workerd", 8, 0.010, 800.0),
-            load("py-worker", "pyodide-workerd", 1, 0.004, 250.0),
-            load("py-worker", "pyodide-workerd", 8, 0.010, 1000.0),
-        ]
-    )
-    one, eight = results[2], results[3]
-    assert (one.p50_vs_js, one.p99_vs_js, one.throughput_vs_js) == (2.0, 2.0, 0.5)
-    assert (eight.p50_vs_js, eight.throughput_vs_js) == (1.0, 1.25)
-    assert results[0].throughput_vs_js == 1.0
-
-
-def test_without_js_there_are_no_ratios() -> None:
-    results = compare.with_load_ratios([load("py-worker", "pyodide-workerd", 1, 0.004, 250.0)])
-    assert results[0].throughput_vs_js is None
-
-
-def startup(worker: str, runtime: str, variant: str, median: float) -> StartupResult:
-    return StartupResult(
         f"{worker} · {runtime}",
         worker,
+        language,
         runtime,
-        variant,
-        [median],
-        None,
-        Summary(median, median, median, median, median),
+        host,
+        "GET /hello",
+        1,
+        100,
+        0,
+        1.0,
+        "request count",
+        workerd_ms + node_ms,
+        by_kind,
+        0.002,
+        0.004,
+        500.0,
     )
 
 
-def test_targets_are_ratios_to_js_worker_in_the_same_run() -> None:
+LOADS = [
+    load("js-worker", "workerd", "wrangler-dev", "javascript", 1.0, 0.7),
+    load("js-worker", "direct", "direct", "javascript", 0.3, 0.004),
+    load("py-worker", "pyodide-workerd", "direct", "python", 0.45, 0.03),
+]
+
+
+def test_language_ratios_stay_in_one_host_and_host_ratios_in_one_worker() -> None:
+    ratios = compare.load_ratios(LOADS)
+    assert [(r.kind, r.subject, r.baseline) for r in ratios] == [
+        ("language", "py-worker · pyodide-workerd", "js-worker · direct"),
+        ("host", "js-worker · workerd", "js-worker · direct"),
+    ]
+    assert ratios[0].workerd_cpu == pytest.approx(1.5) and ratios[0].cpu == pytest.approx(0.48 / 0.304)
+    assert ratios[1].cpu == pytest.approx(1.7 / 0.304)
+
+
+def startup(worker: str, runtime: str, host: str, variant: str, median: float, **fields) -> StartupResult:
+    language = "python" if runtime == "pyodide-workerd" else "javascript"
+    summary = Summary(median, median, median, median, median)
+    return StartupResult(
+        f"{worker} · {runtime}", worker, language, runtime, host, variant, [median], None, summary, **fields
+    )
+
+
+def test_targets_on_equal_footing() -> None:
+    restore = compare.RESTORE_PHASE
     starts = compare.with_startup_ratios(
         [
-            startup("js-worker", "workerd", "", 2.0),
-            startup("py-worker", "pyodide-workerd", WARM_SNAPSHOT, 2.6),
-            startup("py-worker-minimal", "pyodide-workerd", WARM_SNAPSHOT, 2.7),
-            startup("py-worker", "pyodide-workerd", NO_SNAPSHOT, 8.0),
+            startup("js-worker", "direct", "direct", "", 0.5),
+            startup(
+                "fastapi-probe",
+                "pyodide-workerd",
+                "direct",
+                WARM_SNAPSHOT,
+                2.0,
+                snapshot_bytes=40 * 2**20,
+                phases={restore: 0.2},
+            ),
+            startup(
+                "django-probe",
+                "pyodide-workerd",
+                "direct",
+                WARM_SNAPSHOT,
+                2.1,
+                snapshot_bytes=30 * 2**20,
+                phases={restore: 0.15},
+            ),
         ]
     )
-    assert [s.median_vs_js for s in starts] == [1.0, 1.3, 1.35, 4.0]
-    loads = compare.with_load_ratios(
-        [load("js-worker", "workerd", 1, 0.002, 500.0), load("py-worker", "pyodide-workerd", 1, 0.004, 400.0)]
-    )
-    memory = compare.with_memory_ratios(
-        [
-            MemoryResult("js-worker · workerd", "js-worker", "workerd", 1000, 3, 10),
-            MemoryResult("py-worker · pyodide-workerd", "py-worker", "pyodide-workerd", 1001, 2, 10),
-        ]
-    )
-    checks = compare.check_targets(starts, loads, memory)
-    assert [(c.subject.split(" · ")[0], c.met) for c in checks] == [
-        ("py-worker", True),  # 1.3x js: at the bound
-        ("py-worker-minimal", False),
-        ("py-worker", True),  # 0.8x js throughput: at the bound
-        ("py-worker", False),  # one byte more than js
+    assert [s.median_vs_js for s in starts] == [1.0, 4.0, 4.2]
+    parity = ParityRun("./noxw -s parity", 0, 30.5, 50.0, {}, 1564)
+    checks = compare.check_targets(starts, LOADS, compare.load_ratios(LOADS), parity)
+    assert [(c.target.split()[0], c.subject.split(" · ")[0], c.met) for c in checks] == [
+        ("Python's", "py-worker", True),  # workerd 1.5x js's: at the bound
+        ("the", "js-worker", True),  # launcher 0.004 ms
+        ("the", "py-worker", False),  # launcher 0.03 ms
+        ("warm", "fastapi-probe", True),  # 2.0 s: at the bound
+        ("warm", "django-probe", False),
+        ("snapshot", "every warm snapshot", True),  # 5 ms per MiB both
+        ("a", "the whole suite", False),  # 30.5 s
     ]
-    assert "0.80×" in checks[2].measured
+
+
+def test_a_snapshot_restore_growing_faster_than_its_size_misses_the_target() -> None:
+    restore = compare.RESTORE_PHASE
+    starts = [
+        startup("a", "pyodide-workerd", "direct", WARM_SNAPSHOT, 1.0, snapshot_bytes=2**20, phases={restore: 0.1}),
+        startup("b", "pyodide-workerd", "direct", WARM_SNAPSHOT, 1.0, snapshot_bytes=2**21, phases={restore: 0.4}),
+    ]
+    (check,) = compare.restore_growth_targets(starts)
+    assert check.met is False and "2.00× per MiB" in check.measured
 
 
 def test_a_rebuilt_snapshot_is_seen_as_a_new_file(tmp_path) -> None:
     assert subjects.snapshot_files(None) == set()
     assert subjects.snapshot_files(tmp_path / "missing") == set()
-    (tmp_path / "snapshot-abc.bin").write_bytes(b"")
+    (tmp_path / "snapshot-abc.bin").write_bytes(b"x" * 10)
     (tmp_path / "snapshot-abc.json").write_text("{}")
     assert subjects.snapshot_files(tmp_path) == {"snapshot-abc.bin"}
+    assert subjects.snapshot_bytes(tmp_path) == 10
 
 
 def test_load_rows_name_the_worker_and_runtime_without_the_start_variant() -> None:
-    subject = Subject("py", "pyodide-workerd", WARM_SNAPSHOT)
-    assert subject.label == "py-worker · pyodide-workerd (warm snapshot)"
-    assert subject.serving_label == "py-worker · pyodide-workerd"
+    warm = subject("py", "pyodide-workerd", WARM_SNAPSHOT)
+    assert warm.label == "py-worker · pyodide-workerd (warm snapshot)"
+    assert warm.serving_label == "py-worker · pyodide-workerd"

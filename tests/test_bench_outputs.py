@@ -1,5 +1,6 @@
 """What the benchmark writes, from made-up results (nothing here is timed): bench.md in the committed report's
-format, a self-contained bench.html with its two plots, the terminal tables; and memory read through psutil."""
+format, same-host ratios first, a self-contained bench.html with its plots, the terminal tables; and memory read
+through psutil."""
 
 from __future__ import annotations
 
@@ -9,63 +10,66 @@ import re
 import signal
 import subprocess
 import time
+from dataclasses import replace
 
 import pytest
 
-from workers_parity.bench import page, tables
+from workers_parity.bench import cpu, page, tables
 from workers_parity.bench.__main__ import build_report, write_outputs
 from workers_parity.bench.load import LoadPhase
-from workers_parity.bench.results import LoadResult, Machine, MemoryResult, StartupResult
+from workers_parity.bench.results import LoadResult, Machine, MemoryResult, ParityRun, StartupResult
 from workers_parity.bench.stats import summarize
 from workers_parity.render import terminal
 from workers_parity.servers.devserver import resident_memory
 
-SUBJECTS = {"js-worker": "workerd", "py-worker": "pyodide-workerd"}
+SUBJECTS = {  # subject -> (worker, language, runtime, host)
+    "js-worker · direct": ("js-worker", "javascript", "direct", "direct"),
+    "py-worker · pyodide-workerd": ("py-worker", "python", "pyodide-workerd", "direct"),
+    "js-worker · workerd": ("js-worker", "javascript", "workerd", "wrangler-dev"),
+}
 
 
-def startup(worker: str, seconds: list[float]) -> StartupResult:
-    runtime = SUBJECTS[worker]
+def startup(subject: str, seconds: list[float], **fields) -> StartupResult:
+    worker, language, runtime, host = SUBJECTS[subject]
     variant = "warm snapshot" if runtime == "pyodide-workerd" else ""
-    label = f"{worker} · {runtime}" + (f" ({variant})" if variant else "")
-    return StartupResult(label, worker, runtime, variant, seconds, 5.0, summarize(seconds))
+    label = subject + (f" ({variant})" if variant else "")
+    return StartupResult(label, worker, language, runtime, host, variant, seconds, 5.0, summarize(seconds), **fields)
 
 
-def load(worker: str, endpoint: str, clients: int, p50: float) -> LoadResult:
-    subject = f"{worker} · {SUBJECTS[worker]}"
+def load(subject: str, scenario: str, clients: int, workerd_ms: float) -> LoadResult:
+    worker, language, runtime, host = SUBJECTS[subject]
+    kinds = {cpu.WORKERD: workerd_ms, cpu.NODE: 0.004}
+    p50 = workerd_ms / 100
     return LoadResult(
-        subject,
-        worker,
-        SUBJECTS[worker],
-        endpoint,
-        clients,
-        100,
-        0,
-        1.0,
-        "request count",
-        p50,
-        p50 * 3,
-        100.0 / p50 / 1e3,
-    )
+        subject, worker, language, runtime, host, scenario, clients, 100, 0, 1.0, "request count",
+        workerd_ms + 0.004, kinds, p50, p50 * 3, 100.0 / p50 / 1e3,
+    )  # fmt: skip
 
 
 def a_report():
-    loads = [
-        load(worker, endpoint, clients, p50)
-        for endpoint in ("GET /hello", "POST /form")
-        for clients in (1, 8)
-        for worker, p50 in (("js-worker", 0.004), ("py-worker", 0.006))
-    ]
+    per_request = {"js-worker · direct": 0.3, "py-worker · pyodide-workerd": 0.6, "js-worker · workerd": 1.5}
+    scenarios = [("GET /hello", 1), ("GET /hello", 8), ("GET /counter", 1), ("GET /counter", 8), ("GET /counter", 32)]
+    scenarios += [(f"POST /form {kib} KiB", 1) for kib in (1, 16, 64)]
+    loads = [load(subject, name, clients, ms) for name, clients in scenarios for subject, ms in per_request.items()]
     memory_results = [
-        MemoryResult(f"{w} · {r}", w, r, size, 3, 40)
-        for (w, r), size in zip(SUBJECTS.items(), (2**28, 2**29), strict=True)
+        MemoryResult(subject, *SUBJECTS[subject], size, 3, 40)
+        for subject, size in zip(SUBJECTS, (2**28, 2**29, 2**30), strict=True)
     ]
     phase = LoadPhase(loads, memory_results, {"js-worker · workerd": {"runtime": "workerd"}}, {})
-    settings = {"argv": "--starts 3", "starts": 3, "requests": 100, "seconds": 1.0, "clients": [1, 8], "workers": []}
+    settings = {"argv": "--starts 3", "starts": 3, "requests": 100, "seconds": 1.0, "workers": [], "probes": []}
     found_machine = Machine(2, 2, 2**33, "Test CPU", "Linux", "3.11", [0.5, 0.5, 0.5])
-    starts = [startup("js-worker", [1.0, 1.2, 1.1]), startup("py-worker", [1.5, 1.6, 2.5])]
+    phases = {"launcher up": 0.05, "workerd start": 0.3, "Python boot or restore": 0.2, "first answer": 0.05}
+    restore = {"Python boot or restore": 0.2}
+    starts = [
+        startup("js-worker · direct", [0.5, 0.6, 0.55], phases={"launcher up": 0.05, "workerd start": 0.4}),
+        startup("py-worker · pyodide-workerd", [1.5, 1.6, 2.5], phases=phases, snapshot_bytes=30 * 2**20),
+        startup("js-worker · workerd", [1.0, 1.2, 1.1]),
+    ]
+    starts.append(replace(starts[1], subject="big · pyodide-workerd", phases=restore, snapshot_bytes=60 * 2**20))
     versions = {"tools": {"wrangler": "4.1"}, "harness python": "3.11"}
     skipped = {"py-worker · workerd": "no workerd Python here"}
-    return build_report("2026-01-01T00:00:00+00:00", settings, found_machine, versions, starts, phase, skipped)
+    parity = ParityRun("./noxw -s parity", 0, 28.0, 45.0, {"tests": 20.0, "the report": 1.0}, 1564)
+    return build_report("2026-01-01T00:00:00+00:00", settings, found_machine, versions, starts, phase, parity, skipped)
 
 
 def test_bench_md_keeps_the_committed_report_format() -> None:
@@ -73,32 +77,48 @@ def test_bench_md_keeps_the_committed_report_format() -> None:
     assert text.startswith(
         "# Benchmarks\n\nRun 2026-01-01T00:00:00+00:00: `python -m workers_parity.bench --starts 3`\n"
     )
-    assert "| js-worker · workerd | 3 | 1.10 s | 1.00 s – 1.20 s | 1.05 s – 1.15 s | 5.00 s | 1.00× |" in text
+    assert "| GET /hello | 1 | py-worker · pyodide-workerd | js-worker · direct | 1.99× | 2.00× |" in text
+    assert "| GET /hello | 1 | js-worker · workerd | js-worker · direct | 4.95× | 5.00× |" in text
+    assert "| js-worker · direct | direct | 3 | 550.0 ms | 500.0 ms – 600.0 ms | 5.00 s | 1.00× | – |" in text
+    assert "| `./noxw -s parity` | 28.00 s | 45.00 s | 1564 | 0 | tests 20.00 s; the report 1.00 s |" in text
     assert "| --- | --- | --- | --- | --- |" in text
     assert "- py-worker · workerd: no workerd Python here" in text
     assert "- machine: Test CPU, 2 cores (2 usable), 8,192 MiB memory, Linux; load average at start" in text
 
 
-def test_bench_html_is_self_contained_with_two_plots() -> None:
+def test_the_language_ratios_come_before_the_host_ratios_and_the_figures() -> None:
+    text = tables.render_markdown(a_report())
+    titles = [line for line in text.splitlines() if line.startswith("## ")]
+    assert titles[:3] == [
+        "## The language's cost: Python over JavaScript in the same host",
+        "## The tools' cost: wrangler dev over the direct host, same worker",
+        "## CPU per request (ms, by process kind), latency and throughput",
+    ]
+
+
+def test_bench_html_is_self_contained_with_every_plot() -> None:
     html = page.render_html(a_report())
-    assert html.startswith("<!DOCTYPE html>") and html.count("<svg") == 2
+    assert html.startswith("<!DOCTYPE html>") and html.count("<svg") == 6
     assert not re.search(r"<(script|link|img|iframe)\b|@import|url\((?!#)|\bsrc=|<\?xml|<!DOCTYPE svg", html, re.I)
     assert not re.search(r"""href=["'](?!#)""", html)  # only in-page references
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert len(ids) == len(set(ids)) and 'href="#startup-' in html and "url(#latency-" in html
     assert "py-worker · pyodide-workerd (warm snapshot)" in html  # a start-up row label in the plot
-    assert '<td class="missed">NO</td>' in html  # py-worker's memory is above js-worker's
+    assert '<td class="missed">NO</td>' in html  # Python's workerd at 2x js-worker's
 
 
 def test_every_output_is_written(tmp_path) -> None:
     written = write_outputs(a_report(), tmp_path)
     assert sorted(path.name for path in written) == ["bench.html", "bench.json", "bench.md"]
-    assert json.loads((tmp_path / "bench.json").read_text())["load"][1]["p50_vs_js"] == pytest.approx(1.5)
+    data = json.loads((tmp_path / "bench.json").read_text())
+    assert data["ratios"][0]["workerd_cpu"] == pytest.approx(2.0)
+    assert {r["host"] for r in data["load"]} == {"direct", "wrangler-dev"}
+    assert data["load"][0]["cpu_ms_by_kind"] == {"workerd": 0.3, "node": 0.004}
 
 
 def test_the_terminal_shows_every_table_and_what_was_not_measured() -> None:
-    shown = terminal.render(*tables.terminal_view(a_report()), colour=False, width=200)
-    for title in ("Start-up", "Latency and throughput", "Peak memory", "Targets"):
+    shown = terminal.render(*tables.terminal_view(a_report()), colour=False, width=250)
+    for title in ("language's cost", "tools' cost", "CPU per request", "Start-up", "phases", "Peak memory", "Parity"):
         assert title in shown
     assert "not measured: py-worker · workerd: no workerd Python here" in shown
 

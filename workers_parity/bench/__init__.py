@@ -1,14 +1,19 @@
-"""Benchmarks: how fast each worker starts and serves, side by side, in one run.
+"""Benchmarks on equal footing: what each language costs in the same host, and what each host's tools cost.
 
-    python -m workers_parity.bench [--starts N] [--requests N] [--seconds S] [--worker ID ...] [--out reports]
+    python -m workers_parity.bench [--starts N] [--requests N] [--seconds S] [--worker ID ...] [--no-parity]
+                                   [--out reports]
 
-For every worker and every runtime usable here it measures start-up (spawn -> first 200 on /hello), latency and
-throughput of GET /hello, POST /form and GET /counter at 1 and 8 keep-alive clients, and the peak RSS of the dev-server
-process tree. Workers are measured in alternation (js, py, py-minimal, js, ...) so machine noise hits all alike.
-Writes tables to the terminal, `reports/bench.md`, `reports/bench.json` and `reports/bench.html` (with plots).
+For every worker in every runtime usable here — JavaScript under wrangler dev and in the direct host (workerd
+through miniflare, as pyodide-workerd hosts Python), Python in pyodide-workerd — it measures CPU time per request
+(by process kind), latency and throughput of GET /hello, POST /form and GET /counter, the growth curves (form body
+size, counter clients), start-up and its phases, peak memory; the start-up of our FastAPI and Django probe workers
+and the snapshot restore time against snapshot size; and the wall time of a warm `./noxw -s parity`. Subjects are
+measured in alternation so machine noise hits all alike. Writes tables to the terminal, `reports/bench.md`,
+`reports/bench.json` and `reports/bench.html` (with plots).
 
-Modules, one job each: subjects (what is measured, and its servers), startup, load, memory, machine (the machine and
-the versions), results (the report as data), stats (statistics), units (figures as text), compare (ratios to
-js-worker, targets), notes (how the figures were taken), tables (terminal and Markdown), plots and page (bench.html),
-__main__ (the command).
+Modules, one job each: subjects (what is measured, and its servers), scenarios (the load scenarios), startup and
+phases (start-up and its split), load and cpu (CPU per request, latency, throughput), memory, paritytime (parity's
+own speed), machine (the machine and the versions), results (the report as data), stats (statistics), units
+(figures as text), compare (same-host and host-vs-host ratios, targets), notes (how the figures were taken), tables
+(terminal and Markdown), plots and page (bench.html), __main__ (the command).
 """

@@ -1,4 +1,5 @@
-"""The bench command: measure start-up, then load and memory, and write bench.md, bench.json and bench.html."""
+"""The bench command: measure start-up, then load and memory, then parity's own speed, and write bench.md,
+bench.json and bench.html."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from pathlib import Path
 
 import workers_parity.bench
 from workers_parity import project
-from workers_parity.bench import compare, load, machine, page, startup, subjects, tables
+from workers_parity.bench import compare, load, machine, page, paritytime, startup, subjects, tables
 from workers_parity.bench.notes import notes
-from workers_parity.bench.results import Machine, Report, StartupResult
+from workers_parity.bench.results import Machine, ParityRun, Report, StartupResult
 from workers_parity.render import progress, terminal
 from workers_parity.servers import fleet, parentwatch, runtimes, toolchain
 
@@ -47,6 +48,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--worker", action="append", choices=project.worker_ids(), help="only this worker (repeatable; default all)"
     )
     parser.add_argument(
+        "--no-parity", action="store_true", help="leave out parity's own speed (two runs of ./noxw -s parity)"
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=None,
@@ -61,29 +65,37 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def run(args: argparse.Namespace, argv_text: str, workdir: Path, live: fleet.Fleet) -> Report:
     workers = [project.get(worker_id) for worker_id in (args.worker or project.worker_ids())]
-    usable, skipped = subjects.usable_runtimes(workers)
-    progress.say(f"measuring {', '.join(s.label for s in usable) or 'nothing'}; workdir {workdir}")
+    usable, skipped = subjects.usable_subjects(workers)
+    probes, skipped_probes = subjects.probe_subjects()
+    skipped.update(skipped_probes)
+    progress.say(f"measuring {', '.join(s.label for s in usable + probes) or 'nothing'}; workdir {workdir}")
     for name, why in skipped.items():
         progress.say(f"skipping {name}: {why}", terminal.WARN)
-    toolchain.ensure_node_modules()
-    with progress.steps("preparing the runtimes", len(usable)) as steps:
-        for subject in usable:
-            steps.doing(subject.label)
-            runtimes.prepare(subject.worker, subject.runtime)
-            steps.done(f"{subject.label} prepared")
+    prepare(usable + probes)
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     found_machine = machine.machine()
-    starts = startup.measure_startups(subjects.startup_subjects(usable), args.starts, workdir, live)
+    starts = startup.measure_startups(subjects.startup_subjects(usable, probes), args.starts, workdir, live)
     phase = load.measure_load(subjects.serving_subjects(usable), args.requests, args.seconds, workdir, live)
+    parity = None if args.no_parity else paritytime.measure_parity(project.current().root)
     settings = {
         "argv": argv_text,
         "starts": args.starts,
         "requests": args.requests,
         "seconds": args.seconds,
-        "clients": list(load.CLIENT_COUNTS),
         "workers": [w.id for w in workers],
+        "probes": [s.worker.id for s in probes],
     }
-    return build_report(started_at, settings, found_machine, machine.versions(workers), starts, phase, skipped)
+    versions = machine.versions(workers + [s.worker for s in probes])
+    return build_report(started_at, settings, found_machine, versions, starts, phase, parity, skipped)
+
+
+def prepare(found: list[subjects.Subject]) -> None:
+    toolchain.ensure_node_modules()
+    with progress.steps("preparing the runtimes", len(found)) as steps:
+        for subject in found:
+            steps.doing(subject.label)
+            runtimes.prepare(subject.worker, subject.runtime)
+            steps.done(f"{subject.label} prepared")
 
 
 def build_report(
@@ -93,11 +105,11 @@ def build_report(
     found_versions: dict[str, object],
     starts: list[StartupResult],
     phase: load.LoadPhase,
+    parity: ParityRun | None,
     skipped: dict[str, str],
 ) -> Report:
     starts = compare.with_startup_ratios(starts)
-    loads = compare.with_load_ratios(phase.load)
-    memory = compare.with_memory_ratios(phase.memory)
+    ratios = compare.load_ratios(phase.load)
     return Report(
         created,
         settings,
@@ -106,9 +118,11 @@ def build_report(
         phase.statuses,
         {**skipped, **phase.skipped},
         starts,
-        loads,
-        memory,
-        compare.check_targets(starts, loads, memory),
+        phase.load,
+        ratios,
+        phase.memory,
+        parity,
+        compare.check_targets(starts, phase.load, ratios, parity),
         notes(settings),
     )
 
@@ -126,9 +140,11 @@ def write_outputs(report: Report, out: Path) -> list[Path]:
 
 
 def had_failures(report: Report) -> bool:
-    """A start failed or a server could not be started for the load runs (runtimes unusable here do not count)."""
+    """A start failed, a server could not be started for the load runs (runtimes unusable here do not count), or
+    the parity run failed."""
     load_failures = any(why.startswith("load runs:") for why in report.skipped.values())
-    return load_failures or any(result.failures for result in report.startup)
+    parity_failed = report.parity is not None and report.parity.exit_status != 0
+    return load_failures or parity_failed or any(result.failures for result in report.startup)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,93 +1,150 @@
-"""js-worker as the baseline: each figure's ratio to js-worker's in the same run, and the targets read off those
-ratios (never timed tests)."""
+"""Ratios on equal footing and the targets read off them (never timed tests).
+
+- The language's cost: a Python subject's figures over JavaScript's in the same host, scenario by scenario.
+- The tools' cost: a worker under wrangler dev over the same worker in the direct host.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from workers_parity import project
-from workers_parity.bench.results import LoadResult, MemoryResult, StartupResult, TargetCheck
+from workers_parity.bench import cpu
+from workers_parity.bench.results import LoadResult, ParityRun, Ratio, StartupResult, TargetCheck
 from workers_parity.bench.stats import ratio
-from workers_parity.bench.subjects import PYODIDE_WORKERD, WARM_SNAPSHOT
-from workers_parity.bench.units import format_bytes, format_rate, format_ratio, format_seconds
+from workers_parity.bench.subjects import NO_SNAPSHOT, PROBES, WARM_SNAPSHOT
+from workers_parity.bench.units import format_bytes, format_cpu, format_ratio, format_seconds
+from workers_parity.servers.registry import Host
 
-BASELINE_WORKER = "js"
-STARTUP_TARGET_VS_JS = 1.3  # warm start of a Python worker at most this many times js-worker's (medians)
-THROUGHPUT_TARGET_VS_JS = 0.8  # Python GET /hello throughput at least this share of js-worker's
-
-
-def baseline_name() -> str:
-    return project.get(BASELINE_WORKER).name
+JAVASCRIPT, PYTHON = "javascript", "python"
+WORKERD_CPU_TARGET_VS_JS = 1.5  # Python's workerd CPU per request, GET /hello at 1 client, same host
+LAUNCHER_CPU_TARGET_MS = 0.02  # the direct host's launcher (Node) CPU per request, GET /hello at 1 client
+PROBE_START_TARGET_SECONDS = 2.0  # warm start of our FastAPI and Django probes, spawn -> first 200
+RESTORE_GROWTH_TOLERANCE = 1.25  # restore time per MiB of the largest snapshot over the smallest's
+PARITY_TARGET_SECONDS = 30.0  # a warm `nox -s parity`
+RESTORE_PHASE = "Python boot or restore"
+TARGET_SCENARIO = ("GET /hello", 1)
 
 
 def with_startup_ratios(results: list[StartupResult]) -> list[StartupResult]:
-    base = next((r.summary.median for r in results if r.worker == baseline_name()), None)
-    return [replace(r, median_vs_js=ratio(r.summary.median, base)) for r in results]
+    """Each start's median over JavaScript's in the same host."""
+    bases = {r.host: r.summary.median for r in results if r.language == JAVASCRIPT}
+    return [replace(r, median_vs_js=ratio(r.summary.median, bases.get(r.host))) for r in results]
 
 
-def with_load_ratios(results: list[LoadResult]) -> list[LoadResult]:
-    bases = {(r.endpoint, r.clients): r for r in results if r.worker == baseline_name()}
-    return [load_ratios(r, bases.get((r.endpoint, r.clients))) for r in results]
+def load_ratios(results: list[LoadResult]) -> list[Ratio]:
+    return [*language_ratios(results), *host_ratios(results)]
 
 
-def load_ratios(result: LoadResult, base: LoadResult | None) -> LoadResult:
-    if base is None:
-        return result
-    return replace(
-        result,
-        p50_vs_js=ratio(result.p50_seconds, base.p50_seconds),
-        p99_vs_js=ratio(result.p99_seconds, base.p99_seconds),
-        throughput_vs_js=ratio(result.requests_per_second, base.requests_per_second),
+def language_ratios(results: list[LoadResult]) -> list[Ratio]:
+    bases = {(r.host, r.scenario, r.clients): r for r in results if r.language == JAVASCRIPT}
+    return [
+        ratio_of("language", r, bases[(r.host, r.scenario, r.clients)])
+        for r in results
+        if r.language == PYTHON and (r.host, r.scenario, r.clients) in bases
+    ]
+
+
+def host_ratios(results: list[LoadResult]) -> list[Ratio]:
+    direct = {(r.worker, r.scenario, r.clients): r for r in results if r.host == Host.DIRECT}
+    return [
+        ratio_of("host", r, direct[(r.worker, r.scenario, r.clients)])
+        for r in results
+        if r.host == Host.WRANGLER_DEV and (r.worker, r.scenario, r.clients) in direct
+    ]
+
+
+def ratio_of(kind: str, result: LoadResult, base: LoadResult) -> Ratio:
+    return Ratio(
+        kind,
+        result.scenario,
+        result.clients,
+        result.subject,
+        base.subject,
+        ratio(result.cpu_ms_per_request, base.cpu_ms_per_request),
+        ratio(result.cpu_ms_by_kind.get(cpu.WORKERD), base.cpu_ms_by_kind.get(cpu.WORKERD)),
+        ratio(result.p50_seconds, base.p50_seconds),
+        ratio(result.requests_per_second, base.requests_per_second),
     )
 
 
-def with_memory_ratios(results: list[MemoryResult]) -> list[MemoryResult]:
-    base = next((r.peak_rss_bytes for r in results if r.worker == baseline_name()), None)
-    return [replace(r, peak_vs_js=ratio(r.peak_rss_bytes, base)) for r in results]
-
-
 def check_targets(
-    startup: list[StartupResult], load: list[LoadResult], memory: list[MemoryResult] = ()
+    startup: list[StartupResult], load: list[LoadResult], ratios: list[Ratio], parity: ParityRun | None
 ) -> list[TargetCheck]:
-    return [*ready_targets(startup), *hello_throughput_targets(load), *memory_targets(memory)]
-
-
-def ready_targets(startup: list[StartupResult]) -> list[TargetCheck]:
-    target = f"warm start (median) <= {STARTUP_TARGET_VS_JS}x js-worker's"
     return [
-        TargetCheck(
-            target,
-            r.subject,
-            f"{format_seconds(r.summary.median)} = {format_ratio(r.median_vs_js)} js",
-            None if r.median_vs_js is None else r.median_vs_js <= STARTUP_TARGET_VS_JS,
-        )
+        *workerd_cpu_targets(ratios),
+        *launcher_cpu_targets(load),
+        *probe_start_targets(startup),
+        *restore_growth_targets(startup),
+        *parity_targets(parity),
+    ]
+
+
+def workerd_cpu_targets(ratios: list[Ratio]) -> list[TargetCheck]:
+    limit = WORKERD_CPU_TARGET_VS_JS
+    target = f"Python's workerd CPU per request <= {limit}x JavaScript's, same host, GET /hello x1"
+    return [
+        TargetCheck(target, r.subject, f"{format_ratio(r.workerd_cpu)} {r.baseline}", at_most(r.workerd_cpu, limit))
+        for r in ratios
+        if r.kind == "language" and (r.scenario, r.clients) == TARGET_SCENARIO
+    ]
+
+
+def launcher_cpu_targets(load: list[LoadResult]) -> list[TargetCheck]:
+    target = f"the launcher's CPU per request <= {LAUNCHER_CPU_TARGET_MS} ms, GET /hello x1 (request logs shown)"
+    checks = []
+    for r in load:
+        if r.host == Host.DIRECT and (r.scenario, r.clients) == TARGET_SCENARIO:
+            spent = r.cpu_ms_by_kind.get(cpu.NODE, 0.0)
+            checks.append(TargetCheck(target, r.subject, format_cpu(spent), spent <= LAUNCHER_CPU_TARGET_MS))
+    return checks
+
+
+def probe_start_targets(startup: list[StartupResult]) -> list[TargetCheck]:
+    limit = PROBE_START_TARGET_SECONDS
+    target = f"warm start of our FastAPI and Django probes <= {limit:.1f} s, spawn -> first 200"
+    probes = {f"{name}-probe" for name in PROBES}
+    return [
+        TargetCheck(target, r.subject, format_seconds(r.summary.median), at_most(r.summary.median, limit))
         for r in startup
-        if r.runtime == PYODIDE_WORKERD and r.variant == WARM_SNAPSHOT
+        if r.worker in probes and r.variant == WARM_SNAPSHOT
     ]
 
 
-def hello_throughput_targets(load: list[LoadResult]) -> list[TargetCheck]:
-    target = f"Python GET /hello throughput >= {THROUGHPUT_TARGET_VS_JS}x js-worker's"
-    return [
-        TargetCheck(
-            f"{target} ({r.clients} client{'s' if r.clients > 1 else ''})",
-            r.subject,
-            f"{format_rate(r.requests_per_second)} = {format_ratio(r.throughput_vs_js)} js",
-            None if r.throughput_vs_js is None else r.throughput_vs_js >= THROUGHPUT_TARGET_VS_JS,
-        )
-        for r in load
-        if r.endpoint == "GET /hello" and r.worker != baseline_name()
-    ]
+def restore_growth_targets(startup: list[StartupResult]) -> list[TargetCheck]:
+    """Restore time per MiB of snapshot, largest snapshot over smallest: linear growth (with any fixed cost) keeps
+    it at or below 1, a faster growth above."""
+    points = restore_points(startup)
+    if len(points) < 2:
+        return []
+    (small_bytes, small_seconds, small), (big_bytes, big_seconds, big) = points[0], points[-1]
+    per_mib = ratio(big_seconds / big_bytes, small_seconds / small_bytes)
+    measured = (
+        f"{format_seconds(big_seconds)} for {format_bytes(big_bytes)} ({big}) vs {format_seconds(small_seconds)} "
+        f"for {format_bytes(small_bytes)} ({small}): {format_ratio(per_mib)} per MiB"
+    )
+    target = (
+        f"snapshot restore grows no worse than linearly with snapshot size (per MiB <= {RESTORE_GROWTH_TOLERANCE}x)"
+    )
+    return [TargetCheck(target, "every warm snapshot", measured, per_mib <= RESTORE_GROWTH_TOLERANCE)]
 
 
-def memory_targets(memory: list[MemoryResult]) -> list[TargetCheck]:
-    return [
-        TargetCheck(
-            "peak RSS of the dev server <= js-worker's",
-            r.subject,
-            f"{format_bytes(r.peak_rss_bytes)} = {format_ratio(r.peak_vs_js)} js",
-            None if r.peak_vs_js is None else r.peak_vs_js <= 1.0,
-        )
-        for r in memory
-        if r.worker != baseline_name()
+def restore_points(startup: list[StartupResult]) -> list[tuple[int, float, str]]:
+    """(snapshot bytes, median restore seconds, subject), smallest snapshot first."""
+    points = [
+        (r.snapshot_bytes, r.phases[RESTORE_PHASE], r.subject)
+        for r in startup
+        if r.snapshot_bytes and RESTORE_PHASE in r.phases and r.variant != NO_SNAPSHOT
     ]
+    return sorted(points)
+
+
+def parity_targets(parity: ParityRun | None) -> list[TargetCheck]:
+    if parity is None:
+        return []
+    target = f"a warm `nox -s parity` <= {PARITY_TARGET_SECONDS:.0f} s"
+    met = parity.wall_seconds <= PARITY_TARGET_SECONDS and parity.exit_status == 0
+    return [TargetCheck(target, "the whole suite", f"{format_seconds(parity.wall_seconds)}", met)]
+
+
+def at_most(value: float | None, limit: float) -> bool | None:
+    return None if value is None else value <= limit

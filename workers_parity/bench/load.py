@@ -1,5 +1,6 @@
-"""Latency and throughput: every subject's server up at once, then each scenario (endpoint × keep-alive clients) run
-against each subject in turn, until a request count or a time bound, while memory is sampled.
+"""CPU, latency and throughput: every subject's server up at once, then each scenario (scenarios.py) run against
+each subject in turn, until a request count or a time bound, while memory is sampled. The headline figure is the
+CPU time the server's processes spent per request (cpu.py), steadier on a shared machine than requests/s.
 
 The load clients use http.client rather than requests: the client's own time is part of every latency measured, so
 it is kept as thin as the standard library allows (one keep-alive connection per client thread)."""
@@ -15,18 +16,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from workers_parity.bench import cpu
 from workers_parity.bench.memory import MemorySampler, memory_result
 from workers_parity.bench.results import LoadResult, MemoryResult
+from workers_parity.bench.scenarios import Endpoint, Scenario, scenarios
 from workers_parity.bench.stats import ended_by, percentile, throughput
-from workers_parity.bench.subjects import ENDPOINTS, Endpoint, Subject, new_server
-from workers_parity.bench.units import format_rate, format_seconds
+from workers_parity.bench.subjects import Subject, new_server
+from workers_parity.bench.units import format_cpu, format_rate, format_seconds
 from workers_parity.http import client
 from workers_parity.render import progress
 from workers_parity.render.terminal import BAD
 from workers_parity.servers.devserver import DevServer, DevServerError
 from workers_parity.servers.fleet import Fleet
 
-CLIENT_COUNTS = (1, 8)
 WARMUP_REQUESTS_PER_CLIENT = 10
 
 
@@ -38,21 +40,20 @@ class ClientTally:
 
 @dataclass(frozen=True)
 class LoadPlan:
-    endpoint: Endpoint
-    clients: int
+    scenario: Scenario
     max_requests: int
     seconds: float
 
 
 def plans(max_requests: int, seconds: float) -> list[LoadPlan]:
-    return [LoadPlan(endpoint, clients, max_requests, seconds) for endpoint in ENDPOINTS for clients in CLIENT_COUNTS]
+    return [LoadPlan(scenario, max_requests, seconds) for scenario in scenarios()]
 
 
 def run_clients(host: str, port: int, plan: LoadPlan) -> tuple[list[ClientTally], float]:
     """`clients` threads, one keep-alive connection each, until the request count or the time bound is reached."""
     tickets = itertools.count()
     deadline = time.monotonic() + plan.seconds
-    tallies = [ClientTally() for _ in range(plan.clients)]
+    tallies = [ClientTally() for _ in range(plan.scenario.clients)]
     threads = [
         threading.Thread(target=client_loop, args=(host, port, plan, tickets, deadline, tally), daemon=True)
         for tally in tallies
@@ -73,7 +74,7 @@ def client_loop(
         for ticket in tickets:
             if ticket >= plan.max_requests or time.monotonic() >= deadline:
                 return
-            send_one(connection, plan.endpoint, tally)
+            send_one(connection, plan.scenario.endpoint, tally)
     finally:
         connection.close()
 
@@ -94,19 +95,26 @@ def send_one(connection: http.client.HTTPConnection, endpoint: Endpoint, tally: 
         tally.errors += 1
 
 
-def load_result(subject: Subject, plan: LoadPlan, tallies: list[ClientTally], seconds: float) -> LoadResult:
+def load_result(
+    subject: Subject, plan: LoadPlan, tallies: list[ClientTally], seconds: float, spent: cpu.PerRequest
+) -> LoadResult:
     latencies = [latency for tally in tallies for latency in tally.latencies]
     errors = sum(tally.errors for tally in tallies)
+    cpu_total, cpu_by_kind = spent
     return LoadResult(
         subject.serving_label,
         subject.worker.name,
+        subject.language,
         subject.runtime,
-        plan.endpoint.label,
-        plan.clients,
+        subject.host,
+        plan.scenario.label,
+        plan.scenario.clients,
         len(latencies),
         errors,
         seconds,
         ended_by(len(latencies) + errors, plan.max_requests),
+        cpu_total,
+        cpu_by_kind,
         percentile(latencies, 0.5),
         percentile(latencies, 0.99),
         throughput(len(latencies), seconds),
@@ -114,15 +122,22 @@ def load_result(subject: Subject, plan: LoadPlan, tallies: list[ClientTally], se
 
 
 def measure_scenario(subject: Subject, server: DevServer, plan: LoadPlan) -> LoadResult:
-    warm_up = replace(plan, max_requests=WARMUP_REQUESTS_PER_CLIENT * plan.clients, seconds=min(plan.seconds, 5.0))
+    warm_up = replace(
+        plan, max_requests=WARMUP_REQUESTS_PER_CLIENT * plan.scenario.clients, seconds=min(plan.seconds, 5.0)
+    )
     run_clients(server.host, server.port, warm_up)
-    return load_result(subject, plan, *run_clients(server.host, server.port, plan))
+    before = cpu.sample(server, subject.host)
+    tallies, seconds = run_clients(server.host, server.port, plan)
+    answered = sum(len(tally.latencies) + tally.errors for tally in tallies)
+    spent = cpu.per_request(before, cpu.sample(server, subject.host), answered)
+    return load_result(subject, plan, tallies, seconds, spent)
 
 
 def describe(result: LoadResult) -> str:
     return (
-        f"{result.endpoint:<13} x{result.clients}  {result.subject}: {result.requests} ok, "
-        f"{result.errors} errors in {result.seconds:.1f} s ({result.ended_by}); "
+        f"{result.scenario:<17} x{result.clients:<2} {result.subject}: "
+        f"{format_cpu(result.cpu_ms_per_request)} CPU/req, "
+        f"{result.requests} ok, {result.errors} errors in {result.seconds:.1f} s; "
         f"p50 {format_seconds(result.p50_seconds)}, p99 {format_seconds(result.p99_seconds)}, "
         f"{format_rate(result.requests_per_second)}"
     )
@@ -140,11 +155,11 @@ def measure_load(subjects: list[Subject], max_requests: int, seconds: float, wor
     phase = LoadPhase()
     with MemorySampler() as sampler:
         servers = start_for_load(subjects, workdir, live, sampler, phase)
-        scenarios = plans(max_requests, seconds)
-        with progress.steps("load", len(scenarios) * len(servers)) as steps:
-            for plan in scenarios:
+        runs = plans(max_requests, seconds)
+        with progress.steps("load", len(runs) * len(servers)) as steps:
+            for plan in runs:
                 for subject, server in servers.items():
-                    steps.doing(f"{plan.endpoint.label} x{plan.clients} {subject.serving_label}")
+                    steps.doing(f"{plan.scenario.label} x{plan.scenario.clients} {subject.serving_label}")
                     phase.load.append(measure_scenario(subject, server, plan))
                     steps.done(describe(phase.load[-1]), BAD if phase.load[-1].errors else "")
         for server in servers.values():

@@ -58,5 +58,12 @@ class MemorySampler:
 
 def memory_result(subject: Subject, peak: Peak) -> MemoryResult:
     return MemoryResult(
-        subject.serving_label, subject.worker.name, subject.runtime, peak.rss_bytes, peak.processes, peak.samples
+        subject.serving_label,
+        subject.worker.name,
+        subject.language,
+        subject.runtime,
+        subject.host,
+        peak.rss_bytes,
+        peak.processes,
+        peak.samples,
     )

@@ -11,15 +11,31 @@ from workers_parity.render.html_page import escape
 
 CSS = "td.missed { background: #ffd7d5; font-weight: bold; }"
 CAPTIONS = {
-    "startup": "Start-up per worker × runtime: the box spans the middle half of the timed starts, the line in it is "
-    "the median, the whiskers reach the fastest and slowest start within 1.5 box lengths.",
-    "latency": "Latency per endpoint and number of keep-alive clients: the bar reaches the median (p50), the whisker "
-    "the 99th percentile (p99). Lower is better.",
+    "cpu": "CPU time per request, by process kind, in each scenario: a bar per subject (numbered in the title), "
+    "stacked: the workerd that runs the worker, wrangler dev's proxy workerd, Node (launcher or wrangler), other. "
+    "Lower is better.",
+    "phases": "Start-up of the direct hosts, split into the phases their launcher logs (--timings), from spawn to "
+    "the first 200: medians of each phase.",
+    "startup": "Start-up per subject: the box spans the middle half of the timed starts, the line in it is the "
+    "median, the whiskers reach the fastest and slowest start within 1.5 box lengths.",
+    "growth": "Growth: CPU per request as the form's body grows (1, 16, 64 KiB, at 1 client) and as GET /counter's "
+    "clients grow (1, 8, 32).",
+    "restore": "Snapshot restore time against snapshot size, one point per warm snapshot; the dashed line is linear "
+    "growth through the smallest.",
+    "latency": "Latency per scenario and number of keep-alive clients: the bar reaches the median (p50), the "
+    "whisker the 99th percentile (p99). Lower is better.",
 }
 
 
 def figures(report: Report) -> list[str]:
-    drawn = {"startup": plots.startup_figure(report.startup), "latency": plots.latency_figure(report.load)}
+    drawn = {
+        "cpu": plots.cpu_figure(report.load),
+        "phases": plots.phases_figure(report.startup),
+        "startup": plots.startup_figure(report.startup),
+        "growth": plots.growth_figure(report.load),
+        "restore": plots.restore_figure(report.startup),
+        "latency": plots.latency_figure(report.load),
+    }
     return [
         f"<figure>{plots.svg(figure, name)}<figcaption>{escape(CAPTIONS[name])}</figcaption></figure>"
         for name, figure in drawn.items()

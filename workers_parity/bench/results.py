@@ -1,4 +1,7 @@
-"""The benchmark's results as data, one dataclass per kind; bench.json is `Report` as written by dataclasses.asdict."""
+"""The benchmark's results as data, one dataclass per kind; bench.json is `Report` as written by dataclasses.asdict.
+
+Every result names its subject: the worker, its language, the runtime that executes it and that runtime's host
+(`wrangler-dev`, or `direct`: workerd answers the client itself)."""
 
 from __future__ import annotations
 
@@ -18,43 +21,77 @@ class Summary:
 class StartupResult:
     subject: str
     worker: str
+    language: str
     runtime: str
+    host: str
     variant: str
-    seconds: list[float]  # the measured starts, in order
+    seconds: list[float]  # the measured starts, spawn -> first 200, in order
     first_start_seconds: float | None  # the untimed warm-up start (for a warm snapshot: the one that built it)
     summary: Summary
     failures: list[str] = field(default_factory=list)
-    median_vs_js: float | None = None
+    phases: dict[str, float] = field(default_factory=dict)  # phase -> median seconds (direct hosts, --timings)
+    snapshot_bytes: int | None = None  # the memory snapshot it restored
+    median_vs_js: float | None = None  # to JavaScript's in the same host
 
 
 @dataclass(frozen=True)
 class LoadResult:
     subject: str
     worker: str
+    language: str
     runtime: str
-    endpoint: str
+    host: str
+    scenario: str  # "GET /hello", "POST /form 16 KiB", ...
     clients: int
     requests: int  # answered 200
     errors: int  # anything else, including broken connections
     seconds: float
     ended_by: str  # "request count" or "time bound"
+    cpu_ms_per_request: float | None  # CPU time of every process of the server over the run, per request
+    cpu_ms_by_kind: dict[str, float]  # the same split by process kind: workerd, proxy workerd, node, other
     p50_seconds: float | None
     p99_seconds: float | None
     requests_per_second: float | None
-    p50_vs_js: float | None = None
-    p99_vs_js: float | None = None
-    throughput_vs_js: float | None = None
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """One subject's figures over another's, in the same scenario: Python over JavaScript in one host (the
+    language's cost), or wrangler dev over direct for one worker (the tools' cost)."""
+
+    kind: str  # "language" or "host"
+    scenario: str
+    clients: int
+    subject: str
+    baseline: str
+    cpu: float | None  # CPU per request (all processes)
+    workerd_cpu: float | None  # CPU per request of the workerd that runs the worker
+    p50: float | None
+    requests_per_second: float | None
 
 
 @dataclass(frozen=True)
 class MemoryResult:
     subject: str
     worker: str
+    language: str
     runtime: str
+    host: str
     peak_rss_bytes: int
     processes_at_peak: int
     samples: int
-    peak_vs_js: float | None = None
+
+
+@dataclass(frozen=True)
+class ParityRun:
+    """A warm `nox -s parity` (its venv and the workers' snapshots already made), timed from outside."""
+
+    command: str
+    exit_status: int
+    wall_seconds: float
+    first_run_seconds: float | None  # the run before it, that warmed it
+    phases: dict[str, float]  # phase -> seconds
+    tests: int
 
 
 @dataclass(frozen=True)
@@ -83,9 +120,11 @@ class Report:
     machine: Machine
     versions: dict[str, object]
     runtimes_seen: dict[str, dict[str, object]]  # subject -> what /status said
-    skipped: dict[str, str]  # "worker · runtime" -> why it was not measured
+    skipped: dict[str, str]  # subject -> why it was not measured
     startup: list[StartupResult]
     load: list[LoadResult]
+    ratios: list[Ratio]
     memory: list[MemoryResult]
+    parity: ParityRun | None
     targets: list[TargetCheck]
     notes: list[str]

@@ -1,35 +1,42 @@
-"""What is measured: each worker in each runtime usable here (and how pyodide-workerd starts), the endpoints, and the
-dev servers started for them, each one in the run's fleet (so stopped at the end however the run ends)."""
+"""What is measured: each worker in each runtime usable here (and how pyodide-workerd starts), our own FastAPI and
+Django probe workers for start-up, and the dev servers started for them, each one in the run's fleet (so stopped
+at the end however the run ends)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from workers_parity import project
-from workers_parity.http import bodies
+from workers_parity.bench import phases
 from workers_parity.servers import registry, runtimes
 from workers_parity.servers.devserver import DevServer
 from workers_parity.servers.fleet import Fleet, fresh_server
-from workers_parity.servers.registry import Worker
+from workers_parity.servers.registry import Host, Runtime, Worker
 
-PYODIDE_WORKERD = registry.Runtime.PYODIDE_WORKERD
+PYODIDE_WORKERD = Runtime.PYODIDE_WORKERD
 WARM_SNAPSHOT = "warm snapshot"
 NO_SNAPSHOT = "no snapshot"
-FORM_BODY = bodies.urlencoded([("name", "Ada Lovelace"), ("message", "Benchmarks & <notes>")])
+# Our own probes (tests/python_workers/) for the start-up of large Python workers, and the path each answers 200 on.
+PROBES = {"fastapi": "/planets/1", "django": "/hello/bench"}
 
 
 @dataclass(frozen=True)
 class Subject:
     """One worker in one runtime; for pyodide-workerd also whether it starts from a warm snapshot or none."""
 
-    worker_id: str
+    worker: Worker
     runtime: str
     variant: str = ""
 
     @property
-    def worker(self) -> Worker:
-        return project.get(self.worker_id)
+    def host(self) -> Host:
+        return registry.HOSTS[self.runtime]
+
+    @property
+    def language(self) -> str:
+        return self.worker.language
 
     @property
     def label(self) -> str:
@@ -41,57 +48,52 @@ class Subject:
         """The label without the start variant: the load runs always start pyodide-workerd from its warm snapshot."""
         return f"{self.worker.name} · {self.runtime}"
 
+    @property
+    def timed_phases(self) -> bool:
+        """A direct host's launcher logs its start-up phases (--timings); wrangler dev's phases are its own."""
+        return self.host == Host.DIRECT
+
     def snapshot_dir(self, snapshot_root: Path) -> Path | None:
         """Where this subject's pyodide-workerd keeps its snapshot; None when it runs without one (or in workerd)."""
         if self.runtime != PYODIDE_WORKERD or self.variant == NO_SNAPSHOT:
             return None
-        return snapshot_root / self.worker_id
+        return snapshot_root / self.worker.id
 
     @property
     def slug(self) -> str:
-        return "-".join(filter(None, (self.worker_id, self.runtime, self.variant.replace(" ", "-"))))
+        return "-".join(filter(None, (self.worker.id, self.runtime, self.variant.replace(" ", "-"))))
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    method: str
-    path: str
-    body: bytes | None = None
-    content_type: str | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.method} {self.path}"
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"content-type": self.content_type} if self.content_type else {}
-
-
-ENDPOINTS = (
-    Endpoint("GET", "/hello"),
-    Endpoint("POST", "/form", FORM_BODY, bodies.URLENCODED),
-    Endpoint("GET", "/counter"),
-)
-
-
-def usable_runtimes(workers: list[Worker]) -> tuple[list[Subject], dict[str, str]]:
+def usable_subjects(workers: list[Worker]) -> tuple[list[Subject], dict[str, str]]:
     """(worker, runtime) pairs usable here, in worker order, and the unusable ones with the reason."""
     usable, skipped = [], {}
     for worker in workers:
         for runtime in worker.runtimes:
             found = runtimes.availability(worker, runtime)
             if found.usable:
-                usable.append(Subject(worker.id, runtime))
+                usable.append(Subject(worker, runtime))
             else:
                 skipped[f"{worker.name} · {runtime}"] = found.reason
     return usable, skipped
 
 
-def startup_subjects(serving: list[Subject]) -> list[Subject]:
-    """One round's order: every worker as it normally starts, then the pyodide-workerd workers with no snapshot."""
+def probe_subjects() -> tuple[list[Subject], dict[str, str]]:
+    """Our FastAPI and Django probes in pyodide-workerd, from the project's tests/python_workers/ when it has them."""
+    folder = project.current().root / "tests" / "python_workers"
+    found, skipped = [], {}
+    for name, ready_path in PROBES.items():
+        if not (folder / name).is_dir():
+            skipped[f"{name} probe"] = f"no {folder / name} in this project"
+            continue
+        worker = project.worker_from_folder(folder / name, port=0, worker_id=f"{name}-probe")
+        found.append(Subject(replace(worker, ready_path=ready_path), PYODIDE_WORKERD, WARM_SNAPSHOT))
+    return found, skipped
+
+
+def startup_subjects(serving: list[Subject], probes: list[Subject]) -> list[Subject]:
+    """One round's order: every worker as it normally starts, the probes, then pyodide-workerd with no snapshot."""
     cold = [replace(s, variant=NO_SNAPSHOT) for s in serving if s.runtime == PYODIDE_WORKERD]
-    return serving_subjects(serving) + cold
+    return serving_subjects(serving) + probes + cold
 
 
 def serving_subjects(serving: list[Subject]) -> list[Subject]:
@@ -101,20 +103,46 @@ def serving_subjects(serving: list[Subject]) -> list[Subject]:
 
 @dataclass
 class BenchServer(DevServer):
-    """A DevServer that knows its snapshot folder: a warm start that rebuilt the snapshot was not warm."""
+    """A DevServer that knows its snapshot folder (a warm start that rebuilt the snapshot was not warm) and reads
+    the start-up phases its launcher logged (--timings) since its last spawn."""
 
     snapshot_dir: Path | None = None
+    spawned_epoch: float = 0.0
+    log_offset: int = 0
+
+    def _spawn(self) -> None:
+        self.log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        self.spawned_epoch = time.time()
+        super()._spawn()
+
+    def start_phases(self) -> dict[str, float]:
+        """Seconds per phase of the last start, spawn to first answer; {} when its launcher logs none."""
+        with self.log_path.open("rb") as log:
+            log.seek(self.log_offset)
+            found = phases.marks(log.read().decode(errors="replace"))
+        if not found or self.startup_seconds is None:
+            return {}
+        answered = self.spawned_epoch + self.startup_seconds
+        return phases.durations({**found, phases.SPAWN: self.spawned_epoch, phases.ANSWER: answered})
 
 
 def runtime_flags(subject: Subject, snapshot_root: Path) -> tuple[str, ...]:
+    flags = ("--timings",) if subject.timed_phases else ()
     if subject.variant == NO_SNAPSHOT:
-        return ("--no-snapshot",)
+        return (*flags, "--no-snapshot")
     snapshot_dir = subject.snapshot_dir(snapshot_root)
-    return ("--snapshot-dir", str(snapshot_dir)) if snapshot_dir else ()
+    return (*flags, "--snapshot-dir", str(snapshot_dir)) if snapshot_dir else flags
 
 
 def snapshot_files(snapshot_dir: Path | None) -> set[str]:
     return {path.name for path in snapshot_dir.glob("*.bin")} if snapshot_dir and snapshot_dir.is_dir() else set()
+
+
+def snapshot_bytes(snapshot_dir: Path | None) -> int | None:
+    sizes = (
+        [path.stat().st_size for path in snapshot_dir.glob("*.bin")] if snapshot_dir and snapshot_dir.is_dir() else []
+    )
+    return max(sizes) if sizes else None
 
 
 def new_server(fleet: Fleet, subject: Subject, workdir: Path, purpose: str) -> BenchServer:

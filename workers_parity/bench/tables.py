@@ -1,4 +1,5 @@
-"""The report's tables as rows of text, and the terminal and Markdown (bench.md) views of them."""
+"""The report's tables as rows of text, and the terminal and Markdown (bench.md) views of them. Same-host ratios
+(the language's cost) come first, then host-vs-host ratios (the tools' cost), then the figures they come from."""
 
 from __future__ import annotations
 
@@ -7,77 +8,134 @@ from collections.abc import Sequence
 from rich.console import RenderableType
 from rich.text import Text
 
-from workers_parity.bench.results import LoadResult, MemoryResult, Report, StartupResult, TargetCheck
-from workers_parity.bench.units import format_bytes, format_rate, format_ratio, format_seconds, format_spread
+from workers_parity.bench import cpu
+from workers_parity.bench.phases import PHASE_NAMES
+from workers_parity.bench.results import (
+    LoadResult,
+    MemoryResult,
+    ParityRun,
+    Ratio,
+    Report,
+    StartupResult,
+    TargetCheck,
+)
+from workers_parity.bench.units import (
+    format_bytes,
+    format_cpu,
+    format_rate,
+    format_ratio,
+    format_seconds,
+    format_spread,
+)
 from workers_parity.render import markdown, terminal
 
-PYTHON_PACKAGES_OF_NOTE = ("workers-runtime-sdk", "starlette")
-STARTUP_HEADERS = ("worker · runtime", "starts", "median", "min – max", "IQR", "first start", "median ×js")
+PYTHON_PACKAGES_OF_NOTE = ("workers-runtime-sdk", "starlette", "fastapi", "pydantic", "django")
+RATIO_HEADERS = ("scenario", "clients", "subject", "over", "CPU/req", "workerd CPU/req", "p50", "req/s")
+CPU_KINDS = (cpu.WORKERD, cpu.PROXY, cpu.NODE, cpu.OTHER)
 LOAD_HEADERS = (
-    "endpoint",
+    "scenario",
     "clients",
     "worker · runtime",
-    "ok",
-    "err",
-    "ended by",
+    "host",
+    "CPU/req",
+    *(f"{kind}" for kind in CPU_KINDS),
     "p50",
     "p99",
     "req/s",
-    "p50 ×js",
-    "p99 ×js",
-    "req/s ×js",
+    "ok",
+    "err",
 )
-MEMORY_HEADERS = ("worker · runtime", "peak RSS", "processes", "samples", "peak ×js")
-TARGET_HEADERS = ("target", "worker · runtime", "measured", "met")
+STARTUP_HEADERS = (
+    "worker · runtime",
+    "host",
+    "starts",
+    "median",
+    "min – max",
+    "first start",
+    "×js same host",
+    "snapshot",
+)
+PHASE_ORDER = list(dict.fromkeys(PHASE_NAMES.values()))
+MEMORY_HEADERS = ("worker · runtime", "host", "peak RSS", "processes", "samples")
+PARITY_HEADERS = ("command", "warm run", "first run", "tests", "exit", "phases")
+TARGET_HEADERS = ("target", "subject", "measured", "met")
 VERDICTS = {True: "yes", False: "NO", None: "not checked"}
 
 
-def startup_rows(results: list[StartupResult]) -> list[list[str]]:
+def ratio_rows(ratios: list[Ratio], kind: str) -> list[list[str]]:
     return [
         [
+            r.scenario,
+            str(r.clients),
             r.subject,
-            f"{len(r.seconds)}" + (f" ({len(r.failures)} failed)" if r.failures else ""),
-            format_seconds(r.summary.median),
-            format_spread(r.summary.minimum, r.summary.maximum),
-            format_spread(r.summary.q1, r.summary.q3),
-            format_seconds(r.first_start_seconds),
-            format_ratio(r.median_vs_js),
+            r.baseline,
+            format_ratio(r.cpu),
+            format_ratio(r.workerd_cpu),
+            format_ratio(r.p50),
+            format_ratio(r.requests_per_second),
         ]
-        for r in results
+        for r in ratios
+        if r.kind == kind
     ]
 
 
 def load_rows(results: list[LoadResult]) -> list[list[str]]:
     return [
         [
-            r.endpoint,
+            r.scenario,
             str(r.clients),
             r.subject,
-            str(r.requests),
-            str(r.errors),
-            r.ended_by,
+            r.host,
+            format_cpu(r.cpu_ms_per_request),
+            *(format_cpu(r.cpu_ms_by_kind[kind]) if kind in r.cpu_ms_by_kind else "–" for kind in CPU_KINDS),
             format_seconds(r.p50_seconds),
             format_seconds(r.p99_seconds),
             format_rate(r.requests_per_second),
-            format_ratio(r.p50_vs_js),
-            format_ratio(r.p99_vs_js),
-            format_ratio(r.throughput_vs_js),
+            str(r.requests),
+            str(r.errors),
         ]
         for r in results
     ]
+
+
+def startup_rows(results: list[StartupResult]) -> list[list[str]]:
+    return [
+        [
+            r.subject,
+            r.host,
+            f"{len(r.seconds)}" + (f" ({len(r.failures)} failed)" if r.failures else ""),
+            format_seconds(r.summary.median),
+            format_spread(r.summary.minimum, r.summary.maximum),
+            format_seconds(r.first_start_seconds),
+            format_ratio(r.median_vs_js),
+            format_bytes(r.snapshot_bytes),
+        ]
+        for r in results
+    ]
+
+
+def phase_headers(results: list[StartupResult]) -> list[str]:
+    seen = {name for r in results for name in r.phases}
+    return ["worker · runtime", *(name for name in PHASE_ORDER if name in seen)]
+
+
+def phase_rows(results: list[StartupResult]) -> list[list[str]]:
+    names = phase_headers(results)[1:]
+    return [[r.subject, *(format_seconds(r.phases.get(name)) for name in names)] for r in results if r.phases]
 
 
 def memory_rows(results: list[MemoryResult]) -> list[list[str]]:
     return [
-        [
-            r.subject,
-            format_bytes(r.peak_rss_bytes),
-            str(r.processes_at_peak),
-            str(r.samples),
-            format_ratio(r.peak_vs_js),
-        ]
-        for r in results
+        [r.subject, r.host, format_bytes(r.peak_rss_bytes), str(r.processes_at_peak), str(r.samples)] for r in results
     ]
+
+
+def parity_rows(run: ParityRun | None) -> list[list[str]]:
+    if run is None:
+        return []
+    shown = "; ".join(f"{name} {format_seconds(seconds)}" for name, seconds in run.phases.items())
+    first = format_seconds(run.first_run_seconds)
+    return [[f"`{run.command}`", format_seconds(run.wall_seconds), first, str(run.tests), str(run.exit_status), shown]]
 
 
 def target_rows(checks: list[TargetCheck]) -> list[list[str]]:
@@ -86,10 +144,22 @@ def target_rows(checks: list[TargetCheck]) -> list[list[str]]:
 
 def sections(report: Report) -> list[tuple[str, Sequence[str], list[list[str]]]]:
     return [
-        ("Start-up: spawn -> first 200 on /hello", STARTUP_HEADERS, startup_rows(report.startup)),
-        ("Latency and throughput", LOAD_HEADERS, load_rows(report.load)),
-        ("Peak memory: RSS of the dev-server process group", MEMORY_HEADERS, memory_rows(report.memory)),
-        ("Targets (ratios to js-worker)", TARGET_HEADERS, target_rows(report.targets)),
+        (
+            "The language's cost: Python over JavaScript in the same host",
+            RATIO_HEADERS,
+            ratio_rows(report.ratios, "language"),
+        ),
+        (
+            "The tools' cost: wrangler dev over the direct host, same worker",
+            RATIO_HEADERS,
+            ratio_rows(report.ratios, "host"),
+        ),
+        ("CPU per request (ms, by process kind), latency and throughput", LOAD_HEADERS, load_rows(report.load)),
+        ("Start-up: spawn -> first 200", STARTUP_HEADERS, startup_rows(report.startup)),
+        ("Start-up phases, direct hosts (medians)", phase_headers(report.startup), phase_rows(report.startup)),
+        ("Peak memory: RSS of the dev server's processes", MEMORY_HEADERS, memory_rows(report.memory)),
+        ("Parity's own speed", PARITY_HEADERS, parity_rows(report.parity)),
+        ("Targets", TARGET_HEADERS, target_rows(report.targets)),
     ]
 
 

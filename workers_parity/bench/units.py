@@ -25,6 +25,11 @@ def format_rate(per_second: float | None) -> str:
     return DASH if per_second is None else f"{per_second:,.0f}/s"
 
 
+def format_cpu(milliseconds: float | None) -> str:
+    """CPU time per request, in milliseconds (a few µs show as 0.005 ms: one scale for every figure)."""
+    return DASH if milliseconds is None else f"{milliseconds:.3f} ms"
+
+
 def format_ratio(value: float | None) -> str:
     return DASH if value is None else f"{value:.2f}×"
 

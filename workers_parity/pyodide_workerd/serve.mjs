@@ -44,8 +44,12 @@ const OPTIONS = {
 };
 const NAME = "pyodide-workerd";
 const MISSING_EXPORTS_MARKER = "pyodide-workerd: entrypoint classes not exported:"; // host/host.mjs says it
-const PYTHON_BOOT_MARKER = "[pyodide-workerd] Python boot begins"; // host/host.mjs says it with --timings
-const PYTHON_READY_MARKER = "[pyodide-workerd] Python "; // "… 3.14.2 ready (snapshot)", or a failed start
+// The host's start-up lines (host/host.mjs) and the phase each ends; the first two only with --timings.
+const HOST_MARKS = [
+  [/^\[pyodide-workerd\] Python boot begins/, "python-boot-begins"],
+  [/^\[pyodide-workerd\] Python interpreter up/, "python-interpreter-up"],
+  [/^\[pyodide-workerd\] Python \S+ ready/, "python-ready"],
+];
 
 function parseOptions(argv) {
   let values;
@@ -224,8 +228,8 @@ class Server {
   relay(entry) {
     const { message } = entry;
     printWorkerdLine(entry);
-    if (message.startsWith(PYTHON_BOOT_MARKER)) timing("python-boot-begins");
-    else if (message.startsWith(PYTHON_READY_MARKER)) timing("python-ready");
+    const mark = HOST_MARKS.find(([line]) => line.test(message))?.[1];
+    if (mark) timing(mark);
     const marker = message.indexOf(MISSING_EXPORTS_MARKER);
     if (marker >= 0) this.addMissingExports(message.slice(marker + MISSING_EXPORTS_MARKER.length));
   }

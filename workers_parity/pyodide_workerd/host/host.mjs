@@ -14,8 +14,7 @@ import setup from "./setup.mjs";
 const MOUNTS = { runtime: "/session/runtime", python_modules: "/session/python_modules", src: "/session/src" };
 
 export async function start() {
-  // With the launcher's --timings: it notes when this line arrives (workerd's clock stands still at start-up).
-  if (setup.timings) console.log("[pyodide-workerd] Python boot begins");
+  startupMark("Python boot begins");
   nameTheHost();
   registerCompiledLibraries(files.libraries);
   try {
@@ -55,6 +54,7 @@ async function startWorker() {
   const restoring = Boolean(setup.snapshot);
   const pyodide = restoring ? await restoreInterpreter() : await bootPyodide({});
   const host = restoring ? pyodide.pyimport("_pyodide_host") : prepareInterpreter(pyodide);
+  startupMark("Python interpreter up");
   writeFiles(pyodide.FS, ["src"]);
   enterStartup(pyodide._module, host.entropy_allowance_address());
   const loaded = host.load_main_module(MOUNTS.src, setup.mainModule, restoring).toJs({
@@ -64,6 +64,11 @@ async function startWorker() {
   else
     console.log(`[pyodide-workerd] Python ${host.python_version()} ready (${restoring ? "snapshot" : "no snapshot"})`);
   return buildExports({ python: pythonSide(host), ...loaded, testScheduled: setup.testScheduled });
+}
+
+// With the launcher's --timings, a line it times as it arrives (workerd's clock stands still at start-up).
+function startupMark(what) {
+  if (setup.timings) console.log(`[pyodide-workerd] ${what}`);
 }
 
 // Everything here ends up in a snapshot; the worker's own src/ is loaded after it.
