@@ -313,6 +313,19 @@ def answered(server: DevServer, path: str) -> bytes | None:
         return None
 
 
+# fetch's request and response: the host takes the SDK's conversions' answers directly, so they must agree
+
+
+def test_fetch_is_handed_and_gives_back_what_the_sdks_conversions_give(serve) -> None:
+    assert get_json(serve("conversions"), "/") == {
+        "handed": "Request",
+        "sdk hands": "Request",
+        "same JavaScript request": True,
+        "sdk takes back the JavaScript response": True,
+        "request is the SDK's": True,
+    }
+
+
 # frameworks: FastAPI over ASGI (pydantic v2's native core), Django over WSGI
 
 
