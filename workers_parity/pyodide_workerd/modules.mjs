@@ -25,7 +25,8 @@ const JS_MODULES = { src: /\.m?js$/, python_modules: /^workers\/[^/]+\.m?js$/ };
 export const MODULES_ROOT = "/pyodide-workerd";
 
 // The module list for one start: `mode` is "snapshot" (answer with a memory snapshot) or "serve".
-export function hostModules({ config, mode, snapshot, preload, exportNames, pyodidePackage, testScheduled, timings }) {
+export function hostModules(settings) {
+  const { config, mode, snapshot, exportNames, pyodidePackage } = settings;
   const roots = { runtime: PYTHON_DIR, python_modules: config.pythonModulesDir, src: config.srcDir };
   const groups = {
     runtime: listFiles(PYTHON_DIR),
@@ -60,8 +61,7 @@ export function hostModules({ config, mode, snapshot, preload, exportNames, pyod
     }
   }
   modules.push(generated("files.mjs", filesModule(index, libraries)));
-  const settings = { config, mode, snapshot, preload, pyodideDir, testScheduled, timings };
-  modules.push(generated("setup.mjs", setupModule(settings)));
+  modules.push(generated("setup.mjs", setupModule({ ...settings, pyodideDir })));
   if (snapshot) modules.push({ type: "Data", path: moduleName("snapshot.bin"), contents: snapshot.bytes });
   return modules;
 }
@@ -119,7 +119,7 @@ function filesModule(index, libraries) {
   return `${imports.join("\n")}\nexport default {\n${groups.join("\n")}\n  libraries: [\n${compiled.join("\n")}\n  ],\n};\n`;
 }
 
-function setupModule({ config, mode, snapshot, preload, pyodideDir, testScheduled, timings }) {
+function setupModule({ config, mode, snapshot, preload, pyodideDir, testScheduled, timings, requestLog = true }) {
   const values = {
     mode,
     snapshotLibraries: snapshot?.libraries ?? [],
@@ -128,6 +128,7 @@ function setupModule({ config, mode, snapshot, preload, pyodideDir, testSchedule
     preload,
     testScheduled: Boolean(testScheduled),
     timings: Boolean(timings),
+    requestLog, // false under wrangler dev, which logs requests itself
     versions: {
       pyodide: versionOf(pyodideDir),
       workerd: versionOf(path.dirname(packageRequire.resolve("workerd/package.json"))),

@@ -22,6 +22,7 @@ import {
 } from "./launcher.mjs";
 import { hostModules, MODULES_ROOT } from "./modules.mjs";
 import { packageRequire as require } from "./packages.mjs";
+import { runWranglerDev, writeWranglerFolder } from "./wrangler-dev.mjs";
 import { hasSnapshots, modulesToPreload, readSnapshot, snapshotFile, snapshotKey, writeSnapshot } from "./snapshot.mjs";
 
 // Caches V8 bytecode of wrangler's and miniflare's bundles (in the OS temp folder): a faster start.
@@ -29,7 +30,8 @@ module.enableCompileCache?.();
 
 const USAGE =
   "usage: node serve.mjs --worker-dir DIR --port PORT [--ip 127.0.0.1] --persist-to STATE " +
-  "[--snapshot-dir DIR] [--no-snapshot] [--watch] [--test-scheduled] [--pyodide-package pyodide] [--timings]";
+  "[--snapshot-dir DIR] [--no-snapshot] [--watch] [--test-scheduled] [--pyodide-package pyodide] [--timings] " +
+  "[--host direct|wrangler-dev] [--inspector-port PORT]";
 const OPTIONS = {
   "worker-dir": { type: "string" },
   port: { type: "string" },
@@ -41,7 +43,10 @@ const OPTIONS = {
   "test-scheduled": { type: "boolean", default: false },
   "pyodide-package": { type: "string", default: "pyodide" },
   timings: { type: "boolean", default: false },
+  host: { type: "string", default: "direct" }, // or wrangler-dev: served by `wrangler dev` (wrangler-dev.mjs)
+  "inspector-port": { type: "string" }, // wrangler dev's, with --host wrangler-dev
 };
+const HOSTS = ["direct", "wrangler-dev"];
 const NAME = "pyodide-workerd";
 const MISSING_EXPORTS_MARKER = "pyodide-workerd: entrypoint classes not exported:"; // host/host.mjs says it
 // The host's start-up lines (host/host.mjs) and the phase each ends; the first two only with --timings.
@@ -63,6 +68,8 @@ function parseOptions(argv) {
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StartupError(`invalid --port ${values.port}`);
+  if (!HOSTS.includes(values.host)) throw new StartupError(`--host is one of ${HOSTS.join(", ")}\n${USAGE}`);
+  if (values.host === "wrangler-dev" && values.watch) throw new StartupError("--watch works with --host direct only");
   const workerDir = path.resolve(values["worker-dir"]);
   const defaultSnapshotDir = path.join(workerDir, ".wrangler", "pyodide-workerd-snapshots");
   return {
@@ -75,6 +82,8 @@ function parseOptions(argv) {
     testScheduled: values["test-scheduled"],
     pyodidePackage: values["pyodide-package"],
     timings: values.timings,
+    host: values.host,
+    inspectorPort: values["inspector-port"],
   };
 }
 
@@ -170,12 +179,23 @@ async function main() {
   const preload = modulesToPreload(config.srcDir);
   const snapshot = await snapshotFor(config, options, preload);
   timing("snapshot-ready");
+  if (options.host === "wrangler-dev") return serveUnderWranglerDev(config, options, snapshot, preload);
   const server = new Server(config, options, snapshot, preload);
   installShutdown(server);
   const url = await server.start();
   timing("workerd-listening");
   log(`Ready on ${url.origin} (pyodide-workerd, Pyodide ${pyodideVersion(options)}, workerd ${workerdVersion()})`);
   if (options.watch) watchSources(config.srcDir, (file) => server.reload(`${file} changed`));
+}
+
+// The same modules served by `wrangler dev`, which logs the requests and says when it is ready.
+function serveUnderWranglerDev(config, options, snapshot, preload) {
+  const names = exportNames(config.mainPath, config.classNames);
+  const settings = { config, mode: "serve", snapshot, preload, exportNames: names, ...hostChoices(options) };
+  const modules = hostModules({ ...settings, requestLog: false });
+  const folder = path.join(config.workerDir, ".wrangler", "pyodide-workerd", "wrangler-dev");
+  timing("wrangler-starting");
+  installShutdown(runWranglerDev(writeWranglerFolder(config, modules, folder), options));
 }
 
 function checkPyodidePackage(options) {

@@ -14,6 +14,7 @@ class Runtime(StrEnum):
     WORKERD = "workerd"  # Cloudflare's runtime under `wrangler dev`, Python with its own Pyodide bundle
     PYODIDE_WORKERD = "pyodide-workerd"  # our host: npm Pyodide as a module worker inside the same workerd
     DIRECT = "direct"  # JavaScript in workerd through miniflare as pyodide-workerd hosts Python: no wrangler dev
+    PYODIDE_WRANGLER = "pyodide-wrangler"  # our host for Python served by `wrangler dev`, as JavaScript is
 
 
 class Host(StrEnum):
@@ -23,7 +24,12 @@ class Host(StrEnum):
     DIRECT = "direct"  # a launcher that starts workerd through miniflare; workerd answers the client itself
 
 
-HOSTS = {Runtime.WORKERD: Host.WRANGLER_DEV, Runtime.PYODIDE_WORKERD: Host.DIRECT, Runtime.DIRECT: Host.DIRECT}
+HOSTS = {
+    Runtime.WORKERD: Host.WRANGLER_DEV,
+    Runtime.PYODIDE_WORKERD: Host.DIRECT,
+    Runtime.DIRECT: Host.DIRECT,
+    Runtime.PYODIDE_WRANGLER: Host.WRANGLER_DEV,
+}
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,9 @@ class Worker:
     @property
     def runtimes(self) -> tuple[Runtime, ...]:
         """Runtimes that can execute this worker, preferred first."""
-        return (Runtime.WORKERD, Runtime.PYODIDE_WORKERD) if self.is_python else (Runtime.WORKERD, Runtime.DIRECT)
+        if self.is_python:
+            return (Runtime.WORKERD, Runtime.PYODIDE_WORKERD, Runtime.PYODIDE_WRANGLER)
+        return (Runtime.WORKERD, Runtime.DIRECT)
 
     @property
     def default_state(self) -> Path:

@@ -19,7 +19,8 @@ from workers_parity.servers.ports import free_port
 from workers_parity.servers.registry import Runtime, Worker
 
 AUTO, ALL = "auto", "all"
-RUNTIME_CHOICES = (AUTO, ALL, Runtime.WORKERD, Runtime.PYODIDE_WORKERD)  # for Python workers
+PYTHON_RUNTIMES = (Runtime.WORKERD, Runtime.PYODIDE_WORKERD, Runtime.PYODIDE_WRANGLER)
+RUNTIME_CHOICES = (AUTO, ALL, *PYTHON_RUNTIMES)  # for Python workers
 RUNTIME_ENV = "PARITY_PYTHON_RUNTIME"  # one of RUNTIME_CHOICES
 JS_RUNTIMES = (Runtime.WORKERD, Runtime.DIRECT)
 JS_RUNTIME_CHOICES = (AUTO, ALL, *JS_RUNTIMES)
@@ -155,9 +156,9 @@ def direct_availability() -> Availability:
 
 
 def availability(worker: Worker, runtime: str) -> Availability:
-    if runtime == Runtime.PYODIDE_WORKERD:
+    if runtime in (Runtime.PYODIDE_WORKERD, Runtime.PYODIDE_WRANGLER):
         if not worker.is_python:
-            return Availability(False, "pyodide-workerd runs Python workers only")
+            return Availability(False, f"{runtime} runs Python workers only")
         return pyodide_workerd_availability()
     if runtime == Runtime.DIRECT:
         if worker.is_python:
@@ -184,8 +185,13 @@ def prepare(worker: Worker, runtime: str) -> releases.Choice | None:
 def launch(
     worker: Worker, runtime: str, *, port: int, host: str, state_dir: Path, python: releases.Choice | None = None
 ) -> Launch:
-    if runtime == Runtime.PYODIDE_WORKERD:
-        return _pyodide_workerd_launch(worker, port, host, state_dir, python or for_worker.python_of(worker.folder))
+    if runtime in (Runtime.PYODIDE_WORKERD, Runtime.PYODIDE_WRANGLER):
+        python = python or for_worker.python_of(worker.folder)
+        launched = _pyodide_workerd_launch(worker, port, host, state_dir, python)
+        if runtime == Runtime.PYODIDE_WORKERD:
+            return launched
+        under_wrangler = ["--host", "wrangler-dev", "--inspector-port", str(free_port())]
+        return Launch([*launched.argv, *under_wrangler], launched.cwd, launched.env)
     if runtime == Runtime.DIRECT:
         return _direct_launch(worker, port, host, state_dir)
     return _wrangler_dev_launch(worker, port, host, state_dir)
@@ -246,6 +252,7 @@ def versions(runtime: str | None, tools: dict[str, str | None]) -> dict[str, str
         Runtime.WORKERD: ("wrangler", "workerd"),
         Runtime.PYODIDE_WORKERD: ("pyodide", "workerd", "miniflare"),
         Runtime.DIRECT: ("workerd", "miniflare"),
+        Runtime.PYODIDE_WRANGLER: ("pyodide", "wrangler", "workerd"),
     }.get(runtime or "", ())
     return {name: tools[name] for name in names if tools.get(name)}
 

@@ -19,19 +19,19 @@ const LOG_NAME = "pyodide-workerd";
 const SCHEDULED_ROUTES = ["/__scheduled", "/cdn-cgi/handler/scheduled"];
 
 // `python` is the host's Python side (host.mjs pythonSide), `classes` its introspection of the main module.
-export function buildExports({ python, classes, legacyHandlers, failure, testScheduled }) {
+export function buildExports({ python, classes, legacyHandlers, failure, testScheduled, requestLog = true }) {
   const named = {};
   for (const [kind, base] of Object.entries(BASE_CLASSES)) {
     for (const { className, methodNames } of classes[kind]) {
       const isDefault = className === "Default"; // what answers HTTP requests: they are logged
-      const options = { legacyHandlers, scheduledRoutes: testScheduled && isDefault, logged: isDefault };
+      const options = { legacyHandlers, scheduledRoutes: testScheduled && isDefault, logged: isDefault && requestLog };
       named[className] = entrypointClass(python, className, base, methodNames, options);
     }
   }
   let defaultExport = named.Default;
   delete named.Default;
-  if (failure) defaultExport = failedStart(failure);
-  defaultExport ??= legacyHandlers ? legacyDefault(python, { scheduledRoutes: testScheduled }) : {};
+  if (failure) defaultExport = failedStart(requestLog);
+  defaultExport ??= legacyHandlers ? legacyDefault(python, { scheduledRoutes: testScheduled, requestLog }) : {};
   return { defaultExport, named };
 }
 
@@ -105,7 +105,7 @@ function jsName(method, legacyHandlers) {
 
 // Without a `Default` class, while the compatibility settings still allow them: the module's top-level
 // `on_fetch`, `on_scheduled`, … functions, called with workerd's own arguments.
-function legacyDefault(python, { scheduledRoutes }) {
+function legacyDefault(python, { scheduledRoutes, requestLog }) {
   const handlers = {};
   for (const name of HANDLERS) {
     if (python.hasHandler(`on_${name}`)) handlers[name] = (...args) => python.callHandler(`on_${name}`, args);
@@ -115,7 +115,7 @@ function legacyDefault(python, { scheduledRoutes }) {
     const { fetch, scheduled } = handlers;
     handlers.fetch = (request, env, ctx) => routeScheduled(request, fetch, scheduled, env, ctx, true);
   }
-  if (handlers.fetch) {
+  if (handlers.fetch && requestLog) {
     const { fetch } = handlers;
     handlers.fetch = (request, env, ctx) => logRequest(LOG_NAME, request, ctx, () => fetch(request, env, ctx));
   }
@@ -131,13 +131,12 @@ async function routeScheduled(request, fetch, scheduled, env, ctx, passEnv = fal
 }
 
 // The main module could not be imported: every request is a plain 500; the traceback was logged at start-up.
-function failedStart() {
+function failedStart(requestLog) {
+  const answer = async () => {
+    console.error("[pyodide-workerd] the worker failed to start (traceback above); save a file to reload");
+    return internalServerError();
+  };
   return {
-    fetch(request, env, ctx) {
-      return logRequest(LOG_NAME, request, ctx, async () => {
-        console.error("[pyodide-workerd] the worker failed to start (traceback above); save a file to reload");
-        return internalServerError();
-      });
-    },
+    fetch: (request, env, ctx) => (requestLog ? logRequest(LOG_NAME, request, ctx, answer) : answer()),
   };
 }

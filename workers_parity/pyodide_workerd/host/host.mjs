@@ -63,7 +63,8 @@ async function startWorker() {
   if (loaded.failure) console.error(`[pyodide-workerd] the worker failed to start:\n${loaded.failure}`);
   else
     console.log(`[pyodide-workerd] Python ${host.python_version()} ready (${restoring ? "snapshot" : "no snapshot"})`);
-  return buildExports({ python: pythonSide(host), ...loaded, testScheduled: setup.testScheduled });
+  const choices = { testScheduled: setup.testScheduled, requestLog: setup.requestLog };
+  return buildExports({ python: pythonSide(host), ...loaded, ...choices });
 }
 
 // With the launcher's --timings, a line it times as it arrives (workerd's clock stands still at start-up).
