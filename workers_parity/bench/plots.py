@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from workers_parity.bench import cpu
 from workers_parity.bench.compare import restore_points
+from workers_parity.bench.phases import PHASE_NAMES
 from workers_parity.bench.results import LoadResult, StartupResult
 from workers_parity.bench.scenarios import CLIENT_COUNTS, COUNTER, FORM, HELLO
 
@@ -64,7 +65,8 @@ def cpu_figure(results: list[LoadResult]) -> Figure | None:
         axes.set_ylabel("CPU ms per request")
         axes.grid(axis="y", alpha=0.3)
         axes.legend(frameon=False, loc="upper left")
-        key = "   ".join(f"{n}: {subject}" for n, subject in enumerate(subjects, 1))
+        keys = [f"{n}: {subject}" for n, subject in enumerate(subjects, 1)]
+        key = "\n".join("   ".join(keys[i : i + 3]) for i in range(0, len(keys), 3))
         axes.set_title(key, fontsize=8, loc="left")
     return figure
 
@@ -74,7 +76,8 @@ def phases_figure(results: list[StartupResult]) -> Figure | None:
     shown = [r for r in results if r.phases]
     if not shown:
         return None
-    names = list(dict.fromkeys(name for r in shown for name in r.phases))
+    seen = {name for r in shown for name in r.phases}
+    names = [name for name in dict.fromkeys(PHASE_NAMES.values()) if name in seen]  # in the order they happen
     with matplotlib.rc_context(SVG_SETTINGS):
         figure = _figure(9, 0.42 * len(shown) + 1.6)
         axes = figure.add_subplot()
