@@ -14,12 +14,12 @@ from pathlib import Path
 
 import expected
 import pytest
+import soak
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
 from workers_parity.http import client
-from workers_parity.judge import soak
 from workers_parity.servers.devserver import DevServer
 from workers_parity.servers.ports import free_port
 

@@ -7,21 +7,29 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from workers_parity.plugins import results
 from workers_parity.report import model
 
 CONFTEST = """
 import pytest
-from workers_parity.plugins import pytest_contract as recorded, results
+from workers_parity.plugins import pytest_results as recorded, results
 
 TARGETS = {"js": ("js", "workerd"), "py": ("py", "pyodide-workerd"), "py-minimal": ("py-minimal", "pyodide-workerd")}
 
 
 def pytest_configure(config):
-    recorded.register_markers(config)
+    config.addinivalue_line("markers", "contract(*rules): rules")
+    config.addinivalue_line("markers", "case(id): a row")
     recorded.declare_targets(config, TARGETS)
+
+
+def pytest_workers_parity_rules(item):
+    return [rule for marker in item.iter_markers("contract") for rule in marker.args] or None
+
+
+def pytest_workers_parity_case(item):
+    marker = item.get_closest_marker("case")
+    return marker.args[0] if marker else None
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +46,7 @@ def worker(request, fleet):
 
 PASSING = """
 import pytest
-from workers_parity.plugins import pytest_contract as recorded
+from workers_parity.plugins import pytest_results as recorded
 
 pytestmark = pytest.mark.contract("C1")
 
@@ -100,28 +108,15 @@ def test_skipped(worker):
 """
 
 
-@pytest.fixture(autouse=True)
-def no_toolchain_or_corpus(monkeypatch) -> None:
-    monkeypatch.setattr(model, "tool_versions", lambda: {})
-    monkeypatch.setattr(model, "corpus_ids", lambda: None)
-
-
 def run_suite(tmp_path: Path, suite: str, *args: str) -> tuple[results.Results, model.Report]:
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     (tmp_path / "conftest.py").write_text(CONFTEST)
     (tmp_path / "test_suite.py").write_text(suite)
     path = tmp_path / "results.json"
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-p",
-        "workers_parity.plugins.pytest_contract",
-        f"--parity-results={path}",
-    ]
+    command = [sys.executable, "-m", "pytest", f"--parity-results={path}"]  # the plugin: its pytest11 entry point
     command += ["-p", "no:cacheprovider", "-q", "-c", str(tmp_path / "pytest.ini"), str(tmp_path), *args]
     subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    return results.read(path), model.build(path, tmp_path / "no-contract.md")
+    return results.read(path), model.build(path)
 
 
 def test_a_whole_run_records_rules_cases_workers_and_runtimes(tmp_path: Path) -> None:

@@ -5,6 +5,10 @@ workers-parity lock [FOLDER ...]    resolve a Python worker's pyproject.toml int
 workers-parity sync [FOLDER ...]    fill a Python worker's python_modules/ from its pylock.toml
 workers-parity doctor | stop        what can run each worker here; stop what an earlier run left
 workers-parity wrangler ARGS        the pinned wrangler with our Node; any other command goes to it too
+workers-parity run                  prove parity: every case to every worker of the project, then the report
+workers-parity init                 write a starter workers-parity.toml for the worker folders found here
+workers-parity import-har FILE      a browser's HAR export as cases (--out cases.toml)
+workers-parity fuzz                 requests mutated from the project's cases; a divergence becomes a found case
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from workers_parity.project import ConfigError, wrangler
 from workers_parity.servers import liveservers, parentwatch, runtimes, toolchain
 from workers_parity.servers.registry import Worker
 
-COMMANDS = ("dev", "lock", "sync", "doctor", "stop", "wrangler")
+COMMANDS = ("dev", "lock", "sync", "doctor", "stop", "wrangler", "run", "init", "import-har", "fuzz")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,6 +61,9 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("stop", help="stop every dev server of this project that a run left behind")
     passed_on = commands.add_parser("wrangler", help="run the pinned wrangler with our Node (any other command too)")
     passed_on.add_argument("args", nargs=argparse.REMAINDER)
+    from workers_parity import commands as parity_commands
+
+    parity_commands.add_parsers(commands)
     return top
 
 
@@ -156,4 +163,11 @@ def run_wrangler(args: list[str]) -> int:
     os.execve(command[0], [*command, *args], toolchain.node_env())
 
 
+def run_parity_command(args: argparse.Namespace) -> int:
+    from workers_parity import commands as parity_commands
+
+    return parity_commands.RUNNERS[args.command](args)
+
+
 COMMAND_RUNNERS = {"dev": run_dev, "lock": run_lock, "sync": run_sync, "doctor": run_doctor, "stop": run_stop}
+COMMAND_RUNNERS |= dict.fromkeys(("run", "init", "import-har", "fuzz"), run_parity_command)

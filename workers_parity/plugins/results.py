@@ -1,7 +1,8 @@
 """The results protocol: what a parity run records — the run, each worker, each test's cells — as one JSON file.
 
-Only the pytest plugin (parity/pytest_contract_plugin.py) writes it and only the parity report reads it; the report
-knows tests by these records alone, never by their names.
+`workers-parity run` (run/record.py) and the pytest plugin (plugins/pytest_contract.py) write it; only the parity
+report reads it, and it reads nothing else: what it shows of a run (versions included) is recorded here, during the
+run. The report knows tests by these records alone, never by their names.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class WorkerRun:
     startup_seconds: float | None
     error: str | None = None
     requests: int = 0
+    versions: dict[str, str] = field(default_factory=dict)  # what ran it (wrangler, workerd, pyodide, packages)
 
 
 @dataclass
@@ -69,6 +71,10 @@ class Run:
     deselected: list[str] = field(default_factory=list)  # node ids
     not_run: list[str] = field(default_factory=list)  # selected node ids that have no result
     targets: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # target id -> (worker id, runtime)
+    workers: list[str] = field(default_factory=list)  # every worker id of the project, in the config's order
+    cases: list[str] | None = None  # the case ids a whole run covers; None: not known
+    masks: list[dict] = field(default_factory=list)  # each mask, where it is written, answers seen and changed
+    plugins: list[str] = field(default_factory=list)  # the project's plug-in files (they draw their report tables)
 
 
 @dataclass

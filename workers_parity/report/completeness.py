@@ -1,4 +1,4 @@
-"""What a run left out — deselected tests, workers not selected, an early stop, skips, corpus cases without a
+"""What a run left out — deselected tests, workers not selected, an early stop, skips, cases without a
 result — so that the verdict says PARTIAL, never PASS, and lists each gap with its reason."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ class Gap:
 
 
 def gaps(results: Results, worker_ids: list[str], corpus_ids: list[str] | None) -> list[Gap]:
-    """Every way in which `results` fall short of the whole suite and corpus on every worker of the registry."""
+    """Every way in which `results` fall short of the whole suite and every case on every worker of the project."""
     found = _deselected(results) + _unselected_workers(results, worker_ids) + _stopped(results)
     return found + _skipped(results) + _corpus_without_results(results, corpus_ids)
 
@@ -61,7 +61,7 @@ def _corpus_without_results(results: Results, corpus_ids: list[str] | None) -> l
     missing = [case_id for case_id in corpus_ids if case_id not in recorded]
     if not missing:
         return []
-    return [Gap(f"{len(missing)} of {len(corpus_ids)} corpus cases have no result in this run", missing)]
+    return [Gap(f"{len(missing)} of {len(corpus_ids)} cases have no result in this run", missing)]
 
 
 def _count(items: list, noun: str) -> str:
