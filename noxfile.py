@@ -65,10 +65,13 @@ def parity(session: nox.Session) -> None:
     results = reports / "results.json"
     results.unlink(missing_ok=True)
     try:
+        # --workers-parity: workers-parity's pytest plugin adds the cases of workers-parity.toml, one test per case
+        # and worker, judged as `workers-parity run` judges them (with our plug-in, shared-tests/contract_plugin.py)
         pytest(
             session,
             *CONTRACT_SUITES,
             "shared-tests/test_differential.py",
+            "--workers-parity",
             f"--parity-results={results}",
             env={"PARITY_COMMAND": command_line()},
         )

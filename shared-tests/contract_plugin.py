@@ -18,6 +18,7 @@ from workers_parity.judge.masks import mask_from
 from workers_parity.report import matrices
 
 CASE_KEYS = {"rules", "answer"}
+FOUND_CASE_KEYS = {"rules"}  # a request `workers-parity fuzz` mutated from a case exercises its rules still
 RULE_ID = re.compile(r"^C\d+(\.\d+)?$")
 PARITY_RULE = "C14.1"  # every case checks byte parity itself
 ANSWER_NAMES = (*expected.NAMED_ANSWERS, *expected.PLATFORM_ANSWERS)

@@ -30,12 +30,14 @@ def case_id(request: RawRequest, prefix: str = "found") -> str:
     return f"{prefix}-" + hashlib.sha256(request.wire("host")).hexdigest()[:12]
 
 
-def exact_case(request: RawRequest, note: str, extra: Mapping[str, object] | None = None) -> str:
-    """A case whose headers are [name, value] pairs: sent byte for byte as the request was. `extra` adds keys (a
-    plug-in's, or `mask`) after the request's own."""
+def exact_case(
+    request: RawRequest, note: str, extra: Mapping[str, object] | None = None, case: str | None = None
+) -> str:
+    """A case whose headers are [name, value] pairs: sent byte for byte as the request was; its id `case`, else one
+    made from the request's bytes. `extra` adds keys (a plug-in's, or `mask`) after the request's own."""
     lines = [
         "[[case]]",
-        f"id = {string(case_id(request))}",
+        f"id = {string(case or case_id(request))}",
         f"method = {string(request.method)}",
         f"path = {value(request.target, byte_string=True)}",
         f"headers = [{', '.join(_pair(name, text) for name, text in request.headers)}]",

@@ -30,6 +30,13 @@ class Mask:
     def label(self) -> str:
         return f"header {self.header}" if self.header else f"body /{self.pattern}/"
 
+    def entry(self) -> dict[str, str]:
+        """The mask as its TOML table is written (for a case the fuzzer writes)."""
+        written = {"header": self.header} if self.header else {"body": self.pattern}
+        if self.replacement != MASKED:
+            written["replacement"] = self.replacement
+        return written | ({"reason": self.reason} if self.reason else {})
+
     def apply(self, view: View) -> bool:
         """Mask the view in place; True when that changed it."""
         if self.header is not None:

@@ -3,6 +3,7 @@ the tool's generic core — keys of its cases, an oracle of the answers it expec
 repository's is shared-tests/contract_plugin.py. Every hook is a module attribute, and every one is optional:
 
     CASE_KEYS: set[str]                         keys a case may have besides the format's own (in Case.extra)
+    FOUND_CASE_KEYS: set[str]                   of those, the ones a case the fuzzer finds keeps from its seed
     check_case(case) -> None                    raise ValueError saying what is wrong with those keys
     expectation(case, worker) -> Check | None   what `worker` (a servers.registry.Worker) must answer to the case:
                                                 an object with `summary` and `mismatches(reply, *, status_and_body)`
@@ -32,6 +33,10 @@ class Plugins:
     @property
     def case_keys(self) -> frozenset[str]:
         return frozenset(key for module in self.modules for key in getattr(module, "CASE_KEYS", ()))
+
+    @property
+    def found_case_keys(self) -> frozenset[str]:
+        return frozenset(key for module in self.modules for key in getattr(module, "FOUND_CASE_KEYS", ()))
 
     def check_case(self, case) -> None:
         for module in self._with("check_case"):
