@@ -9,6 +9,7 @@ it; it does nothing unless the run is a workers-parity one: `--workers-parity` i
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,9 @@ from workers_parity.servers.devserver import DevServer
 
 Answer = TypeVar("Answer")
 SELECTION = pytest.StashKey[Selection]()
+# Plugins that own one of our short option names: when installed, only our long name is registered (a plugin
+# registered after us would otherwise make argparse refuse both).
+OTHER_OWNERS = {"--base-url": "pytest_base_url"}
 OPTIONS = (  # (names, dest, what): a name another plugin holds already (pytest-base-url's --base-url) is left to it
     (("--worker", "--parity-worker"), "parity_worker", "test only this worker (repeatable): an id of the config"),
     (("--base-url", "--parity-base-url"), "parity_base_url", "reach worker NAME at URL, start nothing (repeatable)"),
@@ -62,7 +66,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _option_names(parser: pytest.Parser) -> set[str]:
     groups = [getattr(parser, "_anonymous", None), *getattr(parser, "_groups", [])]  # pytest keeps no public list
-    return {name for group in groups if group is not None for option in group.options for name in option.names()}
+    taken = {name for group in groups if group is not None for option in group.options for name in option.names()}
+    return taken | {name for name, module in OTHER_OWNERS.items() if importlib.util.find_spec(module) is not None}
 
 
 def active(config: pytest.Config) -> bool:
