@@ -7,13 +7,13 @@ import json
 import shutil
 import sys
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import workers_parity.bench
 from workers_parity import project
-from workers_parity.bench import compare, load, machine, page, startup, subjects, tables
+from workers_parity.bench import compare, harness, load, machine, page, startup, subjects, tables
 from workers_parity.bench.notes import notes
 from workers_parity.bench.results import Machine, Report, StartupResult
 from workers_parity.render import progress, terminal
@@ -22,6 +22,8 @@ from workers_parity.servers import fleet, parentwatch, runtimes, toolchain
 DEFAULT_STARTS = 7
 DEFAULT_REQUESTS = 5000
 DEFAULT_SECONDS = 10.0
+DEFAULT_HARNESS_RUNS = 3
+SCENARIOS = ("all", "workers", "harness")  # workers: start-up, load, memory; harness: workers-parity run's own speed
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -52,6 +54,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="folder for bench.md, bench.json and bench.html (default: the project's reports/)",
     )
+    parser.add_argument("--scenario", choices=SCENARIOS, default="all", help="what to measure (default all)")
+    parser.add_argument(
+        "--pair",
+        type=Path,
+        default=Path("examples/notes"),
+        help="the two-worker project the harness scenario copies (default %(default)s)",
+    )
+    parser.add_argument(
+        "--harness-runs", type=int, default=DEFAULT_HARNESS_RUNS, help="timed runs of the harness scenario"
+    )
     args = parser.parse_args(argv)
     args.out = args.out or project.current().reports
     if args.starts < 1 or args.requests < 1 or args.seconds <= 0:
@@ -61,6 +73,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def run(args: argparse.Namespace, argv_text: str, workdir: Path, live: fleet.Fleet) -> Report:
     workers = [project.get(worker_id) for worker_id in (args.worker or project.worker_ids())]
+    settings = {"argv": argv_text, "scenario": args.scenario, "workers": [w.id for w in workers]}
+    found_machine, started_at = machine.machine(), datetime.now(UTC).isoformat(timespec="seconds")
+    measured_harness = harness.measure(args.pair, args.harness_runs, workdir) if args.scenario != "workers" else []
+    if args.scenario == "harness":
+        empty = load.LoadPhase()
+        report = build_report(started_at, settings, found_machine, machine.versions(workers), [], empty, {})
+        return replace(report, harness=measured_harness)
+    report = measure_workers(args, settings, workers, workdir, live)
+    return replace(report, created=started_at, harness=measured_harness)
+
+
+def measure_workers(
+    args: argparse.Namespace, settings: dict, workers: list, workdir: Path, live: fleet.Fleet
+) -> Report:
     usable, skipped = subjects.usable_runtimes(workers)
     progress.say(f"measuring {', '.join(s.label for s in usable) or 'nothing'}; workdir {workdir}")
     for name, why in skipped.items():
@@ -75,13 +101,11 @@ def run(args: argparse.Namespace, argv_text: str, workdir: Path, live: fleet.Fle
     found_machine = machine.machine()
     starts = startup.measure_startups(subjects.startup_subjects(usable), args.starts, workdir, live)
     phase = load.measure_load(subjects.serving_subjects(usable), args.requests, args.seconds, workdir, live)
-    settings = {
-        "argv": argv_text,
+    settings |= {
         "starts": args.starts,
         "requests": args.requests,
         "seconds": args.seconds,
         "clients": list(load.CLIENT_COUNTS),
-        "workers": [w.id for w in workers],
     }
     return build_report(started_at, settings, found_machine, machine.versions(workers), starts, phase, skipped)
 

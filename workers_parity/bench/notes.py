@@ -6,8 +6,22 @@ from workers_parity.bench.load import WARMUP_REQUESTS_PER_CLIENT
 from workers_parity.bench.memory import MEMORY_SAMPLE_SECONDS
 from workers_parity.bench.startup import READY_POLL_SECONDS
 
+HARNESS_NOTE = (
+    "Harness: a copy of the two-worker pair (--pair) with 100 cases, warmed by one untimed run, then timed runs of "
+    "`workers-parity run` as a user types it (a new process each). Harness time is the wall time minus the start-up "
+    "its results file records (every worker prepared, migrated and answering); the rest is Python starting, "
+    "loading, replaying, judging, stopping the workers and writing the report. Replay is cases per second of each "
+    "worker over its whole replay (every case in order, a new connection each): the workers' own time is most of it, "
+    "so the same replay against an instant local server shows what the harness alone can send. Medians."
+)
+
 
 def notes(settings: dict[str, object]) -> list[str]:
+    measured = [HARNESS_NOTE] if settings.get("scenario", "all") != "workers" else []
+    return measured + (_worker_notes(settings) if "starts" in settings else [])
+
+
+def _worker_notes(settings: dict[str, object]) -> list[str]:
     return [
         "Workers are measured in alternation (round-robin over workers for every start and every load scenario) "
         "so machine noise hits all alike. Ratios (×js) divide each figure by js-worker's: for latency and memory "

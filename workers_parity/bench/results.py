@@ -89,3 +89,4 @@ class Report:
     memory: list[MemoryResult]
     targets: list[TargetCheck]
     notes: list[str]
+    harness: list[TargetCheck] = field(default_factory=list)  # workers-parity run on a two-worker project

@@ -90,6 +90,7 @@ def sections(report: Report) -> list[tuple[str, Sequence[str], list[list[str]]]]
         ("Latency and throughput", LOAD_HEADERS, load_rows(report.load)),
         ("Peak memory: RSS of the dev-server process group", MEMORY_HEADERS, memory_rows(report.memory)),
         ("Targets (ratios to js-worker)", TARGET_HEADERS, target_rows(report.targets)),
+        ("The harness: workers-parity run on a two-worker project", TARGET_HEADERS, target_rows(report.harness)),
     ]
 
 

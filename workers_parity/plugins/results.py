@@ -54,6 +54,7 @@ class WorkerRun:
     error: str | None = None
     requests: int = 0
     versions: dict[str, str] = field(default_factory=dict)  # what ran it (wrangler, workerd, pyodide, packages)
+    replay_seconds: float | None = None  # `workers-parity run`: sending every case in order, answers read
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Run:
     cases: list[str] | None = None  # the case ids a whole run covers; None: not known
     masks: list[dict] = field(default_factory=list)  # each mask, where it is written, answers seen and changed
     plugins: list[str] = field(default_factory=list)  # the project's plug-in files (they draw their report tables)
+    startup_seconds: float | None = None  # until every worker answered (preparing, migrating, starting)
 
 
 @dataclass

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,7 +87,7 @@ def fuzz(project: Project, options: Options) -> int:
     if len(selection.targets) < 2:
         raise ConfigError(f"{project.config.path}: fuzz compares workers; it needs two or more, not one")
     began = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="workers-parity-fuzz-") as state, fleet.Fleet() as running:
+    with command.fresh_state_folder() as state, fleet.Fleet() as running:
         urls, _ = command.start(selection, running, Path(state), project.reports / "logs")
         if any(url is None for url in urls.values()):
             return 1
