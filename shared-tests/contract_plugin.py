@@ -9,11 +9,13 @@ workers-parity.toml. ANSWER_MASKS holds the same two for the fuzzer, which deriv
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import expected
 
+from workers_parity.http import bodies, client
 from workers_parity.judge.masks import mask_from
 from workers_parity.report import matrices
 
@@ -135,3 +137,18 @@ def rule_matrix(tests, columns: list[str], titles: dict[str, str]) -> matrices.M
 
 def _covered_list(rules: set[str]) -> str:
     return f"({', '.join(sorted(rules, key=natural))})" if rules else "(no tests)"
+
+
+# --- the bench: our endpoints, and what each worker says of itself ---------------------------------------------
+
+
+def bench_endpoints() -> list[tuple]:
+    """(method, path, body, content type) of the load runs: the greeting, a form post, the counter (a D1 write)."""
+    form = bodies.urlencoded([("name", "Ada Lovelace"), ("message", "Benchmarks & <notes>")])
+    return [("GET", "/hello"), ("POST", "/form", form, bodies.URLENCODED), ("GET", "/counter")]
+
+
+def describe_worker(base_url: str) -> dict:
+    """What our worker says on /status (C9): the runtime it runs in, its Python."""
+    said = json.loads(client.get(base_url, "/status").body)
+    return {"runtime": said.get("runtime"), "python": said.get("python_version")}

@@ -1,5 +1,5 @@
-"""js-worker as the baseline: each figure's ratio to js-worker's in the same run, and the targets read off those
-ratios (never timed tests)."""
+"""The baseline worker (the config's `baseline`, else its first worker): each figure's ratio to the baseline's in the
+same run, and the targets read off those ratios (never timed tests)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from workers_parity.bench.stats import ratio
 from workers_parity.bench.subjects import PYODIDE_WORKERD, WARM_SNAPSHOT
 from workers_parity.bench.units import format_bytes, format_rate, format_ratio, format_seconds
 
-BASELINE_WORKER = "js"
-STARTUP_TARGET_VS_JS = 1.3  # warm start of a Python worker at most this many times js-worker's (medians)
-THROUGHPUT_TARGET_VS_JS = 0.8  # Python GET /hello throughput at least this share of js-worker's
+STARTUP_TARGET_VS_JS = 1.3  # warm start of a Python worker at most this many times the baseline's (medians)
+THROUGHPUT_TARGET_VS_JS = 0.8  # Python throughput on the first endpoint at least this share of the baseline's
 
 
 def baseline_name() -> str:
-    return project.get(BASELINE_WORKER).name
+    settings = project.current()
+    return settings.get(settings.config.baseline).name if settings.config.baseline else settings.workers[0].name
 
 
 def with_startup_ratios(results: list[StartupResult]) -> list[StartupResult]:
@@ -49,16 +49,16 @@ def with_memory_ratios(results: list[MemoryResult]) -> list[MemoryResult]:
 def check_targets(
     startup: list[StartupResult], load: list[LoadResult], memory: list[MemoryResult] = ()
 ) -> list[TargetCheck]:
-    return [*ready_targets(startup), *hello_throughput_targets(load), *memory_targets(memory)]
+    return [*ready_targets(startup), *first_endpoint_throughput_targets(load), *memory_targets(memory)]
 
 
 def ready_targets(startup: list[StartupResult]) -> list[TargetCheck]:
-    target = f"warm start (median) <= {STARTUP_TARGET_VS_JS}x js-worker's"
+    target = f"warm start (median) <= {STARTUP_TARGET_VS_JS}x {baseline_name()}'s"
     return [
         TargetCheck(
             target,
             r.subject,
-            f"{format_seconds(r.summary.median)} = {format_ratio(r.median_vs_js)} js",
+            f"{format_seconds(r.summary.median)} = {format_ratio(r.median_vs_js)} base",
             None if r.median_vs_js is None else r.median_vs_js <= STARTUP_TARGET_VS_JS,
         )
         for r in startup
@@ -66,26 +66,27 @@ def ready_targets(startup: list[StartupResult]) -> list[TargetCheck]:
     ]
 
 
-def hello_throughput_targets(load: list[LoadResult]) -> list[TargetCheck]:
-    target = f"Python GET /hello throughput >= {THROUGHPUT_TARGET_VS_JS}x js-worker's"
+def first_endpoint_throughput_targets(load: list[LoadResult]) -> list[TargetCheck]:
+    first = load[0].endpoint if load else ""
+    target = f"Python {first} throughput >= {THROUGHPUT_TARGET_VS_JS}x {baseline_name()}'s"
     return [
         TargetCheck(
             f"{target} ({r.clients} client{'s' if r.clients > 1 else ''})",
             r.subject,
-            f"{format_rate(r.requests_per_second)} = {format_ratio(r.throughput_vs_js)} js",
+            f"{format_rate(r.requests_per_second)} = {format_ratio(r.throughput_vs_js)} base",
             None if r.throughput_vs_js is None else r.throughput_vs_js >= THROUGHPUT_TARGET_VS_JS,
         )
         for r in load
-        if r.endpoint == "GET /hello" and r.worker != baseline_name()
+        if r.endpoint == first and r.worker != baseline_name()
     ]
 
 
 def memory_targets(memory: list[MemoryResult]) -> list[TargetCheck]:
     return [
         TargetCheck(
-            "peak RSS of the dev server <= js-worker's",
+            f"peak RSS of the dev server <= {baseline_name()}'s",
             r.subject,
-            f"{format_bytes(r.peak_rss_bytes)} = {format_ratio(r.peak_vs_js)} js",
+            f"{format_bytes(r.peak_rss_bytes)} = {format_ratio(r.peak_vs_js)} base",
             None if r.peak_vs_js is None else r.peak_vs_js <= 1.0,
         )
         for r in memory

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import http.client
 import itertools
-import json
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from workers_parity import project
 from workers_parity.bench.memory import MemorySampler, memory_result
 from workers_parity.bench.results import LoadResult, MemoryResult
 from workers_parity.bench.stats import ended_by, percentile, throughput
-from workers_parity.bench.subjects import ENDPOINTS, Endpoint, Subject, new_server
+from workers_parity.bench.subjects import Endpoint, Subject, endpoints, new_server
 from workers_parity.bench.units import format_rate, format_seconds
-from workers_parity.http import client
+from workers_parity.plugins import hooks
 from workers_parity.render import progress
 from workers_parity.render.terminal import BAD
 from workers_parity.servers.devserver import DevServer, DevServerError
@@ -45,7 +45,7 @@ class LoadPlan:
 
 
 def plans(max_requests: int, seconds: float) -> list[LoadPlan]:
-    return [LoadPlan(endpoint, clients, max_requests, seconds) for endpoint in ENDPOINTS for clients in CLIENT_COUNTS]
+    return [LoadPlan(endpoint, clients, max_requests, seconds) for endpoint in endpoints() for clients in CLIENT_COUNTS]
 
 
 def run_clients(host: str, port: int, plan: LoadPlan) -> tuple[list[ClientTally], float]:
@@ -169,14 +169,14 @@ def start_for_load(
                 steps.done(f"FAILED to start {subject.label}: {error}", BAD)
                 continue
             steps.done(f"{subject.label} ready in {format_seconds(server.startup_seconds)}")
-            phase.statuses[subject.serving_label] = read_status(server)
+            phase.statuses[subject.serving_label] = described(server)
             servers[subject] = server
     return servers
 
 
-def read_status(server: DevServer) -> dict[str, object]:
-    """What the worker says about itself on /status (its runtime, Python version)."""
+def described(server: DevServer) -> dict[str, object]:
+    """What the worker says about itself, as the project's plug-in asks it (its `describe_worker`)."""
     try:
-        return json.loads(client.get(server.base_url, "/status").body)
+        return hooks.load(project.current().config.plugins).describe_worker(server.base_url)
     except (OSError, ValueError, http.client.HTTPException) as error:
         return {"error": str(error)}

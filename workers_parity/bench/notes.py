@@ -24,7 +24,8 @@ def notes(settings: dict[str, object]) -> list[str]:
 def _worker_notes(settings: dict[str, object]) -> list[str]:
     return [
         "Workers are measured in alternation (round-robin over workers for every start and every load scenario) "
-        "so machine noise hits all alike. Ratios (×js) divide each figure by js-worker's: for latency and memory "
+        "so machine noise hits all alike. Ratios (×base) divide each figure by the baseline worker's (the config's "
+        "baseline, else its first worker): for latency and memory "
         "above 1 is worse, for req/s below 1 is worse.",
         f"Start-up: {settings['starts']} timed starts per subject after one untimed first start (which migrates the "
         f"state and, for pyodide-workerd with a warm snapshot, builds the snapshot in a fresh snapshot folder). "

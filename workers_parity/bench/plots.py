@@ -42,7 +42,7 @@ def startup_figure(results: list[StartupResult]) -> Figure | None:
             if result.first_start_seconds is not None:
                 axes.plot([result.first_start_seconds], [row], "D", mfc="none", color=COLOURS[3], markersize=5)
         axes.set_yticks(list(rows), [r.subject for r in shown])
-        axes.set_xlabel("seconds from spawn to the first 200 on /hello (dots: timed starts; ◇: untimed first start)")
+        axes.set_xlabel("seconds from spawn to ready (dots: timed starts; ◇: untimed first start)")
         axes.set_xlim(left=0)
         axes.grid(axis="x", alpha=0.3)
     return figure

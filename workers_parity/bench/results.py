@@ -82,7 +82,7 @@ class Report:
     settings: dict[str, object]
     machine: Machine
     versions: dict[str, object]
-    runtimes_seen: dict[str, dict[str, object]]  # subject -> what /status said
+    runtimes_seen: dict[str, dict[str, object]]  # subject -> what it said of itself (the plug-in's describe_worker)
     skipped: dict[str, str]  # "worker · runtime" -> why it was not measured
     startup: list[StartupResult]
     load: list[LoadResult]

@@ -1,5 +1,5 @@
 """Start-up: each subject started untimed once (migrating its state, building a warm snapshot), then timed from
-spawn to the first 200 on /hello, round after round over all subjects."""
+spawn to ready (its first answer, or a 200 at its ready path), round after round over all subjects."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def report(steps: progress.Steps, what: str, outcome: float | str) -> None:
 
 
 def timed_start(server: BenchServer, migrate: bool, expect_warm: bool = False) -> float | str:
-    """Spawn -> first 200 on /hello, in seconds; or the first line of why the start failed or was not warm."""
+    """Spawn -> ready, in seconds; or the first line of why the start failed or was not warm."""
     snapshots_before = snapshot_files(server.snapshot_dir)
     try:
         server.start(migrate=migrate)

@@ -1,5 +1,6 @@
-"""What is measured: each worker in each runtime usable here (and how pyodide-workerd starts), the endpoints, and the
-dev servers started for them, each one in the run's fleet (so stopped at the end however the run ends)."""
+"""What is measured: each worker in each runtime usable here (and how pyodide-workerd starts), the endpoints (the
+project's plug-in names them; else GET of each worker's ready path), and the dev servers started for them, each one
+in the run's fleet (so stopped at the end however the run ends)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from workers_parity import project
-from workers_parity.http import bodies
+from workers_parity.plugins import hooks
 from workers_parity.servers import registry, runtimes
 from workers_parity.servers.devserver import DevServer
 from workers_parity.servers.fleet import Fleet, fresh_server
@@ -16,7 +17,6 @@ from workers_parity.servers.registry import Worker
 PYODIDE_WORKERD = registry.Runtime.PYODIDE_WORKERD
 WARM_SNAPSHOT = "warm snapshot"
 NO_SNAPSHOT = "no snapshot"
-FORM_BODY = bodies.urlencoded([("name", "Ada Lovelace"), ("message", "Benchmarks & <notes>")])
 
 
 @dataclass(frozen=True)
@@ -68,11 +68,12 @@ class Endpoint:
         return {"content-type": self.content_type} if self.content_type else {}
 
 
-ENDPOINTS = (
-    Endpoint("GET", "/hello"),
-    Endpoint("POST", "/form", FORM_BODY, bodies.URLENCODED),
-    Endpoint("GET", "/counter"),
-)
+def endpoints() -> tuple[Endpoint, ...]:
+    """The project's plug-in's `bench_endpoints()`, else GET of the first worker's ready path."""
+    named = hooks.load(project.current().config.plugins).bench_endpoints()
+    if named:
+        return tuple(Endpoint(*endpoint) for endpoint in named)
+    return (Endpoint("GET", project.workers()[0].ready_path or "/"),)
 
 
 def usable_runtimes(workers: list[Worker]) -> tuple[list[Subject], dict[str, str]]:

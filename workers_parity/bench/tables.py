@@ -11,8 +11,7 @@ from workers_parity.bench.results import LoadResult, MemoryResult, Report, Start
 from workers_parity.bench.units import format_bytes, format_rate, format_ratio, format_seconds, format_spread
 from workers_parity.render import markdown, terminal
 
-PYTHON_PACKAGES_OF_NOTE = ("workers-runtime-sdk", "starlette")
-STARTUP_HEADERS = ("worker · runtime", "starts", "median", "min – max", "IQR", "first start", "median ×js")
+STARTUP_HEADERS = ("worker · runtime", "starts", "median", "min – max", "IQR", "first start", "median ×base")
 LOAD_HEADERS = (
     "endpoint",
     "clients",
@@ -23,11 +22,11 @@ LOAD_HEADERS = (
     "p50",
     "p99",
     "req/s",
-    "p50 ×js",
-    "p99 ×js",
-    "req/s ×js",
+    "p50 ×base",
+    "p99 ×base",
+    "req/s ×base",
 )
-MEMORY_HEADERS = ("worker · runtime", "peak RSS", "processes", "samples", "peak ×js")
+MEMORY_HEADERS = ("worker · runtime", "peak RSS", "processes", "samples", "peak ×base")
 TARGET_HEADERS = ("target", "worker · runtime", "measured", "met")
 VERDICTS = {True: "yes", False: "NO", None: "not checked"}
 
@@ -86,10 +85,14 @@ def target_rows(checks: list[TargetCheck]) -> list[list[str]]:
 
 def sections(report: Report) -> list[tuple[str, Sequence[str], list[list[str]]]]:
     return [
-        ("Start-up: spawn -> first 200 on /hello", STARTUP_HEADERS, startup_rows(report.startup)),
+        (
+            "Start-up: spawn -> ready (an answer, or a 200 at the ready path)",
+            STARTUP_HEADERS,
+            startup_rows(report.startup),
+        ),
         ("Latency and throughput", LOAD_HEADERS, load_rows(report.load)),
         ("Peak memory: RSS of the dev-server process group", MEMORY_HEADERS, memory_rows(report.memory)),
-        ("Targets (ratios to js-worker)", TARGET_HEADERS, target_rows(report.targets)),
+        ("Targets (ratios to the baseline worker)", TARGET_HEADERS, target_rows(report.targets)),
         ("The harness: workers-parity run on a two-worker project", TARGET_HEADERS, target_rows(report.harness)),
     ]
 
@@ -135,10 +138,10 @@ def machine_lines(report: Report) -> list[str]:
     ]
     for name, packages in report.versions.items():
         if isinstance(packages, dict) and name != "tools":
-            noted = {k: v for k, v in packages.items() if k in PYTHON_PACKAGES_OF_NOTE}
-            lines.append(f"{name} python_modules: {', '.join(f'{k} {v}' for k, v in noted.items()) or 'none'}")
+            lines.append(f"{name} python_modules: {', '.join(f'{k} {v}' for k, v in packages.items()) or 'none'}")
     lines += [
-        f"{subject} /status: runtime {status.get('runtime')!r}, python {status.get('python_version')!r}"
-        for subject, status in report.runtimes_seen.items()
+        f"{subject} says: " + ", ".join(f"{key} {value!r}" for key, value in said.items())
+        for subject, said in report.runtimes_seen.items()
+        if said
     ]
     return lines

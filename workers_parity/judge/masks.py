@@ -24,7 +24,7 @@ class Mask:
     pattern: str = ""  # the body regex as written
     replacement: str = MASKED
     reason: str = ""
-    where: str = ""  # where it is written: "workers-parity.toml:12", "cases.toml:40 (case counter)"
+    where: str = ""  # where it is written: "workers-parity.toml:12", "cases.toml:40 (case create)"
 
     @property
     def label(self) -> str:

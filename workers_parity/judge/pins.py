@@ -29,7 +29,7 @@ class PinError(ValueError):
 @dataclass(frozen=True)
 class PinnedAnswer:
     status: int
-    sha256: str  # of the compared body (after the case's compare mode masks what C14.2 allows)
+    sha256: str  # of the compared body (after the masks)
 
 
 @dataclass(frozen=True)

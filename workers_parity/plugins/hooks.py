@@ -10,6 +10,8 @@ repository's is shared-tests/contract_plugin.py. Every hook is a module attribut
     rules(case) -> list[str]                    labels of the case, recorded in the results (`rules`)
     report_tables(results) -> list[Matrix]      tables the report draws after the cases', from the results alone
     demo_story() -> tuple[demo.story.Step, ...] the steps `python -m workers_parity.demo` walks through
+    bench_endpoints() -> list[tuple]            (method, path, body, content type) the bench loads
+    describe_worker(base_url) -> dict           what a running worker says about itself, for the bench's notes
 """
 
 from __future__ import annotations
@@ -54,6 +56,15 @@ class Plugins:
 
     def demo_story(self) -> tuple:
         return next((tuple(module.demo_story()) for module in self._with("demo_story")), ())
+
+    def bench_endpoints(self) -> list[tuple]:
+        return [endpoint for module in self._with("bench_endpoints") for endpoint in module.bench_endpoints()]
+
+    def describe_worker(self, base_url: str) -> dict:
+        found: dict = {}
+        for module in self._with("describe_worker"):
+            found.update(module.describe_worker(base_url))
+        return found
 
     def _with(self, hook: str) -> Iterable[ModuleType]:
         return (module for module in self.modules if callable(getattr(module, hook, None)))

@@ -33,8 +33,8 @@ class TestRecord:
     __test__ = False  # not a pytest test class
 
     id: str  # pytest's node id
-    rules: list[str]  # contract rule ids (C4.1, ...)
-    case: str | None  # the corpus case (or generated-input row) the test checks, from @pytest.mark.case
+    rules: list[str]  # labels of the test, as the suite or a plug-in gives them (the rules of an app it checks)
+    case: str | None  # the case (or generated-input row) the test checks
     outcome: str  # the test's own outcome, one of OUTCOMES
     message: str = ""  # skip or xfail reason, failure summary
     details: str = ""  # the full failure text
