@@ -45,8 +45,11 @@ def main() -> int:
         if bash("\n".join(commands), root) != 0:
             print("FAIL: the README's commands did not end in PASS", file=sys.stderr)
             return 1
+        # A changed copy of the pair as a user makes one: from the example, with the config init wrote (not a copy
+        # of notes/, whose .wrangler/ caches would come along).
         changed = root / "changed"
-        subprocess.run(["cp", "-r", str(root / "notes"), str(changed)], check=True)
+        subprocess.run(["cp", "-r", str(REPO / "examples" / "notes"), str(changed)], check=True)
+        (changed / "workers-parity.toml").write_bytes((root / "notes" / "workers-parity.toml").read_bytes())
         path, before, after = CHANGE
         source = changed / path
         source.write_text(source.read_text(encoding="utf-8").replace(before, after), encoding="utf-8")

@@ -52,26 +52,36 @@ def run(project: Project, options: Options) -> Outcome:
         raise ConfigError(f"{project.config.path}: no cases to send; list case files in `cases` (docs/reference.md)")
     selection = targets.select(project, options.workers, options.base_urls, options.python_runtime)
     the_run = record.new_run(project_suite, selection, options.command, sys.argv[1:])
-    logs = project.reports / "logs"
     with fresh_state_folder() as state, fleet.Fleet() as running:
         began = time.monotonic()
-        urls, runs = start(selection, running, Path(state), logs, options.quiet)
+        urls, runs = start(selection, running, Path(state), project.reports / "logs", options.quiet)
         the_run.startup_seconds = time.monotonic() - began
         replayed = replay.replay(project_suite.cases, urls)
-    judge = CaseJudge(project_suite, selection.targets, selection.baseline_label())
-    answers = {target: replayed[target].answers for target in replayed}
-    verdicts = [judge.judge(case, {t: answers[t][n] for t in answers}) for n, case in enumerate(project_suite.cases)]
-    for worker_run in runs:
-        worker_run.replay_seconds = replayed[worker_run.id].seconds
-        worker_run.requests = len(project_suite.cases) if worker_run.replay_seconds is not None else 0
-    the_run.masks, the_run.finished, the_run.exit_status = judge.tally.rows(), runinfo.now(), 0
-    tests = [record.case_record(verdict, project_suite, the_run.targets) for verdict in verdicts]
     path = project.reports / RESULTS_NAME
-    results.write(results.Results(the_run, runs, tests), path)
+    results.write(judged(project_suite, selection, the_run, runs, replayed), path)
     report, written = publish(path, project.reports)
     if not options.quiet:
         print_summary(report, written)
     return Outcome(report.exit_code, written)
+
+
+def judged(
+    project_suite: suite.Suite,
+    selection: Selection,
+    the_run: results.Run,
+    runs: list[results.WorkerRun],
+    replayed: dict[str, replay.Replayed],
+) -> results.Results:
+    """Every case's answers judged, in file order, with the masks' counts and each worker's replay time."""
+    judge = CaseJudge(project_suite, selection.targets, selection.baseline_label())
+    cases = project_suite.cases
+    verdicts = [judge.judge(case, {t: done.answers[n] for t, done in replayed.items()}) for n, case in enumerate(cases)]
+    for worker_run in runs:
+        worker_run.replay_seconds = replayed[worker_run.id].seconds
+        worker_run.requests = len(cases) if worker_run.replay_seconds is not None else 0
+    the_run.masks, the_run.finished = judge.tally.rows(), runinfo.now()
+    tests = [record.case_record(verdict, project_suite, the_run.targets) for verdict in verdicts]
+    return results.Results(the_run, runs, tests)
 
 
 def fresh_state_folder() -> tempfile.TemporaryDirectory:
