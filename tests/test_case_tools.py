@@ -206,3 +206,36 @@ def test_fuzz_on_workers_that_agree_finds_nothing(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "requests x 2 workers" in result.stdout and "no divergence" in result.stdout
     assert not (tmp_path / "parity-found.toml").exists()
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ('pad_to = 10\nbody = "x"', "cases.toml:3: case 'a': pad_to pads a form"),
+        ('form = [["name", "Ada"]]\npad_to = 5', "cases.toml:4: case 'a': the fields alone take 17 bytes"),
+        ('form = "a=1"\npad_to = 50', "pad_to needs the form's fields"),
+        ('multipart = [{ value = "x" }]', "a multipart part needs a name"),
+        ('multipart = [{ name = "a", size = 1 }]', "unknown multipart part key 'size'"),
+        ('hex = "zz"', "hex must be pairs of hex digits"),
+        ("path = { repeat = 'a' }", "path: {'repeat': 'a'} is neither a string nor"),
+        ("chunk_size = 0\nchunked = true\nbody = 'x'", "chunk_size must be at least 1"),
+        ("headers = [['A']]", 'headers as pairs are written [["name", "value"], …]'),
+        ("mask = 'date'", "mask is a list of tables"),
+        ('raw = "GET / HTTP/1.0\\r\\n\\r\\n"\npath = "/"', "a raw request is given whole, without path"),
+    ],
+)
+def test_a_case_that_cannot_be_sent_is_named_with_its_line(tmp_path: Path, case: str, message: str) -> None:
+    path = tmp_path / "cases.toml"
+    path.write_text(f'[[case]]\nid = "a"\n{case}\n')
+    with pytest.raises(load.CaseError, match=re.escape(message)):
+        load.load([path])
+
+
+def test_pad_to_pads_a_form_to_exactly_that_size(tmp_path: Path) -> None:
+    path = tmp_path / "cases.toml"
+    fields = '[["name", "Ada"]]'
+    path.write_text(f'[[case]]\nid = "u"\nform = {fields}\npad_to = 100\n\n[[case]]\nid = "m"\nmultipart = '
+                    '[{ name = "name", value = "Ada" }]\npad_to = 300\n')  # fmt: skip
+    urlencoded, multipart = load.load([path])
+    assert len(urlencoded.body) == 100 and urlencoded.body.startswith(b"name=Ada&padding=aaa")
+    assert len(multipart.body) == 300 and multipart.headers["content-type"].startswith("multipart/form-data; boundary=")
