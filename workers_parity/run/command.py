@@ -57,9 +57,11 @@ def run(project: Project, options: Options) -> Outcome:
         urls, runs = start(selection, running, Path(state), project.reports / "logs", options.quiet)
         the_run.startup_seconds = time.monotonic() - began
         replayed = replay.replay(project_suite.cases, urls)
-    path = project.reports / RESULTS_NAME
-    results.write(judged(project_suite, selection, the_run, runs, replayed), path)
-    report, written = publish(path, project.reports)
+        for server in running.servers.values():
+            server.request_stop()  # they stop while the answers are judged; leaving the block waits for them
+        path = project.reports / RESULTS_NAME
+        results.write(judged(project_suite, selection, the_run, runs, replayed), path)
+        report, written = publish(path, project.reports)
     if not options.quiet:
         print_summary(report, written)
     return Outcome(report.exit_code, written)
