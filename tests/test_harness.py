@@ -7,6 +7,7 @@ import socket
 import threading
 from pathlib import Path
 
+import psutil
 import pytest
 
 from workers_parity import project
@@ -110,6 +111,30 @@ def test_an_answer_from_another_process_on_the_port_is_not_readiness(tmp_path: P
     finally:
         squatter.shutdown()
         squatter.server_close()
+
+
+def denied() -> None:
+    raise psutil.AccessDenied()
+
+
+@pytest.mark.parametrize(
+    ("hidden", "why"),
+    [
+        (lambda port: None, "psutil names no process listening on port"),
+        (lambda port: denied(), "psutil cannot list the listening sockets"),
+    ],
+    ids=["no holder named", "access denied"],
+)
+def test_an_answer_no_process_can_be_named_for_is_not_readiness(tmp_path: Path, monkeypatch, hidden, why) -> None:
+    """Readiness fails closed: a real server answering, when psutil cannot name the port's holder, is not ready."""
+    monkeypatch.setattr(devserver.liveservers, "port_holder", hidden)
+    server = js_server(tmp_path)
+    with pytest.raises(StartFailed) as failure:
+        server.start()
+    message = str(failure.value)
+    assert f"{server.base_url} answered, but the answer cannot be shown to be this server's" in message
+    assert why in message
+    assert not group_alive(server.process.pid)
 
 
 class Answers200(http.server.BaseHTTPRequestHandler):
