@@ -133,7 +133,8 @@ class DevServer:
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self, timeout: float = 180.0, migrate: bool = True) -> DevServer:
+    def start(self, timeout: float = 180.0, migrate: bool = True, prepare: bool = True) -> DevServer:
+        """prepare=False: the worker needs no python_modules/ (a probe worker without dependencies)."""
         if not port_is_free(self.port, self.host):
             raise PortInUse(
                 f"{self.worker.name}: port {self.port} is already in use on {self.host} "
@@ -143,7 +144,8 @@ class DevServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.choice = self.choice or runtimes.select(self.worker, self.runtime)
         self._log_line(f"runtime: {self.choice.runtime} ({self.choice.reason})")
-        runtimes.prepare(self.worker, self.choice.runtime)
+        if prepare:
+            runtimes.prepare(self.worker, self.choice.runtime)
         if migrate:
             apply_migrations(self.worker, self.state_dir, self.log_path)
         self._spawn()
