@@ -16,6 +16,10 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 WORKER_IDS = [worker["id"] for worker in nox.project.load_toml("workers-parity.toml")["worker"]]  # our first user
 PARENT_ENV = "PARITY_EXIT_WITH_PARENT"  # workers_parity.servers.parentwatch: end with nox (tests/test_harness.py)
 CONTRACT_SUITES = sorted(str(path) for path in Path("shared-tests").glob("test_contract*.py"))
+# The parity run's files, as its report knows them (pyproject's `parity_suite`): the contract, corpus and fuzz tests.
+PARITY_SUITE = sorted(
+    str(path) for glob in PYPROJECT["tool"]["pytest"]["ini_options"]["parity_suite"] for path in Path().glob(glob)
+)
 # Our commands stop their dev servers on Ctrl-C: nox waits this long for them (its default is 0.3 s) before
 # SIGTERM and SIGKILL; they also end themselves if nox dies (PARENT_ENV), and their guards outlive neither.
 STOP_SECONDS = 20
@@ -60,15 +64,15 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def parity(session: nox.Session) -> None:
-    """The main job: all workers through the contract and differential tests, then the parity report."""
+    """The main job: all workers through the contract, differential and (derandomized) fuzz tests, then the report."""
     reports = Path("reports")
     results = reports / "results.json"
     results.unlink(missing_ok=True)
     try:
         pytest(
             session,
-            *CONTRACT_SUITES,
-            "shared-tests/test_differential.py",
+            *PARITY_SUITE,
+            "--hypothesis-profile=ci",  # test_fuzz.py's fixed budget from a fixed seed, as in CI
             f"--parity-results={results}",
             env={"PARITY_COMMAND": command_line()},
         )
