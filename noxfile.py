@@ -24,6 +24,9 @@ PARITY_SUITE = sorted(
 # SIGTERM and SIGKILL; they also end themselves if nox dies (PARENT_ENV), and their guards outlive neither.
 STOP_SECONDS = 20
 FUZZ_EXAMPLES = 2000  # nox -s fuzz; nox -s tests runs test_fuzz.py's smaller derandomized budget (conftest.py)
+# In CI (GitHub sets CI=true, .ci/run too) a session in which no test ran fails (.ci/tally.py), and so does a test
+# that cannot run for want of a tool (workers_parity/ci.py): a green run means it ran.
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -38,8 +41,16 @@ def harness(session: nox.Session, *command: str) -> None:
 
 
 def pytest(session: nox.Session, *args: str, **kwargs) -> None:
+    """Run pytest, then say how many tests ran, passed and were skipped (from its JUnit XML, kept in reports/)."""
     install(session, "test")
-    run_ours(session, "python", "-m", "pytest", *args, *session.posargs, **kwargs)
+    junit = Path("reports") / "junit" / f"{session.name}.xml"
+    junit.unlink(missing_ok=True)
+    try:
+        run_ours(session, "python", "-m", "pytest", f"--junitxml={junit}", *args, *session.posargs, **kwargs)
+    except nox.command.CommandFailed:
+        session.run("python", ".ci/tally.py", str(junit), success_codes=[0, 1])
+        raise
+    session.run("python", ".ci/tally.py", *(["--require-a-run"] if IN_CI else []), str(junit))
 
 
 def run_ours(session: nox.Session, *command: str, env: dict[str, str] | None = None, **kwargs) -> None:
@@ -144,8 +155,9 @@ def demo(session: nox.Session) -> None:
 def browser(session: nox.Session) -> None:
     """The form in headless Chromium (Playwright + Debian's chromium); screenshots in reports/."""
     install(session, "test", "browser")
-    # installs Debian's chromium when it is missing and can be had; the test names what is missing otherwise
-    session.run("python", "-m", "workers_parity.demo.browser_setup", success_codes=[0, 3])
+    # installs Debian's chromium when it is missing and can be had; the test names what is missing otherwise (and in
+    # CI, where a browser that cannot be had fails the session, this step says why first)
+    session.run("python", "-m", "workers_parity.demo.browser_setup", success_codes=[0] if IN_CI else [0, 3])
     pytest(session, "shared-tests/browser")
 
 
