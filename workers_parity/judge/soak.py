@@ -236,7 +236,7 @@ class Load:
             if client.refused(error) and (changing or killed_meanwhile):
                 self.tally.refused += 1
                 return True
-            if killed_meanwhile and not client.refused(error):
+            if killed_meanwhile:
                 self.tally.cut_off += 1
                 self.tally.kills[-1][1] += 1
                 return True
