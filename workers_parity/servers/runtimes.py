@@ -80,7 +80,7 @@ def bundle_dir() -> Path | None:
 def workerd_python_availability() -> Availability:
     """Can workerd start a Python worker here? Only after a start of it succeeded on this machine (workerd_python)."""
     folder = bundle_dir()
-    if folder is not None and not (sorted(folder.glob("*.bin")) if folder.is_dir() else []):
+    if folder is not None and not (folder.is_dir() and any(folder.glob("*.bin"))):
         return Availability(False, f"{BUNDLE_DIR_ENV}={folder} holds no bundle (*.bin) file")
     from workers_parity.servers import workerd_python
 
