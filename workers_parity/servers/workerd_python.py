@@ -9,6 +9,7 @@ that has REPROBE_ENV set.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -141,7 +142,8 @@ def _probe_server(folder: Path):
     (folder / "src").mkdir(parents=True)
     (folder / "wrangler.jsonc").write_text(PROBE_CONFIG)
     (folder / "src" / "entry.py").write_text(PROBE_ENTRY)
-    worker = project.worker_from_folder(folder, worker_id="workerd-python-probe")
+    # ready at a 200 only: any answer would do for a worker without a ready path, a 403 from a helper socket too
+    worker = dataclasses.replace(project.worker_from_folder(folder, worker_id="workerd-python-probe"), ready_path="/")
     choice = runtimes.Choice(Runtime.WORKERD, "probing whether workerd's own Python starts here")
     return DevServer(worker, port=free_port(), state_dir=folder / "state", log_path=folder / "probe.log", choice=choice)
 
