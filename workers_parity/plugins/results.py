@@ -69,6 +69,8 @@ class Run:
     deselected: list[str] = field(default_factory=list)  # node ids
     not_run: list[str] = field(default_factory=list)  # selected node ids that have no result
     targets: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # target id -> (worker id, runtime)
+    suite_files: list[str] = field(default_factory=list)  # the test files a full run collects (ini `parity_suite`)
+    collected_files: list[str] = field(default_factory=list)  # the test files this run collected
 
 
 @dataclass

@@ -191,13 +191,19 @@ def ordered_columns(run: results.Run, tests: list[TestRecord]) -> list[str]:
     return sorted(named, key=lambda target: (order.get(named[target][0], len(order)), target))
 
 
-def corpus_ids() -> list[str] | None:
+def corpus_ids() -> dict[str, list[str]] | None:
+    """Each corpus file of a full run (the project's case files and the found cases), with its case ids."""
     try:
         from workers_parity.judge import corpus
 
-        return [case.id for case in corpus.load()]
+        root = project.current().root
+        return {_relative(path, root): [case.id for case in corpus.load(path)] for path in corpus.case_files()}
     except Exception:  # the report is still written when the corpus cannot be read; the tests say why
         return None
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 def read(path: Path) -> tuple[results.Results | None, list[str]]:

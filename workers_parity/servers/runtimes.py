@@ -79,16 +79,20 @@ def bundle_dir() -> Path | None:
 
 
 def workerd_python_availability() -> Availability:
-    """Can workerd start a Python worker here? It needs its Pyodide bundle: supplied on disk, or downloadable."""
+    """Can workerd start a Python worker here? Only after a start of it succeeded on this machine (workerd_python)."""
     folder = bundle_dir()
-    if folder is not None:
-        bundles = sorted(folder.glob("*.bin")) if folder.is_dir() else []
-        if bundles:
-            return Availability(True, f"Pyodide bundle supplied in {folder} ({bundles[0].name})")
+    if folder is not None and not (folder.is_dir() and any(folder.glob("*.bin"))):
         return Availability(False, f"{BUNDLE_DIR_ENV}={folder} holds no bundle (*.bin) file")
-    if bundle_host_resolves():
-        return Availability(True, f"online: {BUNDLE_HOST} resolves, workerd can download its Pyodide bundle")
-    return Availability(False, f"offline: {BUNDLE_HOST} does not resolve and {BUNDLE_DIR_ENV} is not set")
+    from workers_parity.servers import workerd_python
+
+    found = workerd_python.outcome()
+    if found.started:
+        return Availability(True, f"a start of it succeeded here ({found.describe()})")
+    return Availability(
+        False,
+        f"no start of it succeeded here ({found.describe()}): {found.reason}; tried again after "
+        f"{workerd_python.RETRY_SECONDS // 3600} h, or now with {workerd_python.REPROBE_ENV}=1",
+    )
 
 
 def bundle_host_resolves() -> bool:
