@@ -97,24 +97,37 @@ def test_python_modules_announce_their_install(tmp_path: Path, monkeypatch) -> N
     worker = tmp_path / "py-worker"
     worker.mkdir()
     (worker / "pyproject.toml").write_text('[project]\nname = "w"\nversion = "0"\ndependencies = []\n')
-    monkeypatch.setattr(pylock, "load_lock", lambda folder: pylock_with_two_wheels(folder))
-    monkeypatch.setattr(pymodules, "pip_install", lambda lock, target, python: (target / "installed").touch())
+    monkeypatch.setattr(pylock, "ensure_lock", lambda folder, **_: pylock_with_two_packages(folder))
+    monkeypatch.setattr(pymodules, "pip_install", lambda lock, directory, *_: (directory / "installed").touch())
     lines: list[str] = []
     with progress.routed(lines.append):
         pymodules.sync_python_modules(worker)
     assert (worker / "python_modules" / "installed").exists()
     assert said(lines) == [
-        "installing py-worker's python_modules from pylock.toml (2 wheels) (first run) ...",
-        "installing py-worker's python_modules from pylock.toml (2 wheels): done in N s",
+        "installing py-worker's python_modules from pylock.toml (2 packages) (first run) ...",
+        "installing py-worker's python_modules from pylock.toml (2 packages): done in N s",
     ]
 
 
-def pylock_with_two_wheels(folder: Path):
+def test_a_missing_lock_announces_its_writing_once(tmp_path: Path, monkeypatch) -> None:
+    worker = tmp_path / "py-worker"
+    worker.mkdir()
+    (worker / "pyproject.toml").write_text('[project]\nname = "w"\nversion = "0"\ndependencies = []\n')
+    monkeypatch.setattr(pylock, "resolve_for_pyodide", lambda *_, **__: [])
+    lines: list[str] = []
+    with progress.routed(lines.append), pylock.serialized(worker):
+        pylock.ensure_lock(worker)
+        pylock.ensure_lock(worker)  # current: nothing to say
+    what = "locking py-worker's packages for Python 3.14 on Pyodide (pyemscripten_2026_0_wasm32) into pylock.toml"
+    assert said(lines) == [f"{what} (no pylock.toml yet) ...", f"{what}: done in N s"]
+
+
+def pylock_with_two_packages(folder: Path):
     (folder / "pylock.toml").write_text("# made up\n")
 
     class Lock:
         path = folder / "pylock.toml"
-        wheels = ["a==1", "b==2"]
+        packages = ["a==1", "b==2"]
 
     return Lock()
 

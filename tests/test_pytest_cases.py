@@ -36,7 +36,8 @@ def test_the_cases_become_one_test_per_case_and_worker(tmp_path: Path) -> None:
     assert "6 passed" in result.stdout
     assert js.seen == ["GET /items", "POST /items", "GET /items"]  # each case sent once, in file order
     recorded = json.loads((tmp_path / "results.json").read_text())
-    assert recorded["run"]["cases"] == ["empty", "create", "list"] and recorded["run"]["workers"] == ["js", "py"]
+    assert recorded["run"]["cases"] == {"cases.toml": ["empty", "create", "list"]}
+    assert recorded["run"]["workers"] == ["js", "py"]
     assert {(test["case"], len(test["cells"])) for test in recorded["tests"]} == {
         ("empty", 1),
         ("create", 1),

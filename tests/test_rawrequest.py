@@ -14,6 +14,7 @@ import pytest
 
 from workers_parity.cases import load, write
 from workers_parity.cases.load import CaseError
+from workers_parity.ci import missing_tool
 from workers_parity.http.rawrequest import RawRequest
 
 MULTIPART = "multipart/form-data; boundary=\xc3\xa9"  # boundary=é, as its UTF-8 bytes
@@ -106,15 +107,16 @@ def parsed(data: bytes) -> tuple[bytes, list[bytes], bytes]:
     return line, [h for h in headers if not h.lower().startswith((b"host:", b"content-length:"))], body
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="the reproduction commands are bash commands")
 @pytest.mark.parametrize("name", REQUESTS)
 def test_the_reproduction_sends_the_same_request(name: str) -> None:
+    if shutil.which("bash") is None:
+        missing_tool("the reproduction commands are bash commands, and bash is not installed here")
     raw = REQUESTS[name]
     server = Capture()
     command = raw.reproduction(server.base_url)
     by_curl = "python3 -c" not in command
     if by_curl and shutil.which("curl") is None:
-        pytest.skip("curl is not installed here")
+        missing_tool("curl is not installed here")
     result = subprocess.run(["bash", "-c", command], capture_output=True, timeout=30)
     server.thread.join(10)
     assert result.returncode == 0, result.stderr.decode(errors="replace")

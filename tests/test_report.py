@@ -171,11 +171,26 @@ def test_deselected_tests_unselected_workers_and_an_early_stop_are_partial(tmp_p
     assert "- 1 selected test did not run: stopping after 1 failures\n  - `t.py::test_last[js]`" in markdown
 
 
-def test_corpus_cases_without_a_result_are_partial(tmp_path: Path) -> None:
-    run = a_run(cases=["hello", "multipart-bare-lf", "root", "form-page"])
+def test_case_files_and_cases_without_a_result_are_partial(tmp_path: Path) -> None:
+    cases = {"corpus.toml": ["hello", "multipart-bare-lf", "root", "form-page"], "found.toml": ["found-1", "found-2"]}
+    code, out = generate(tmp_path, passing_tests(), run=a_run(cases=cases))
+    assert code == model.EXIT_PARTIAL
+    markdown = (out / "parity.md").read_text()
+    assert "- case file corpus.toml: 2 of 4 cases have no result in this run\n  - `root`\n  - `form-page`" in markdown
+    assert "- case file found.toml did not run: none of its 2 cases has a result\n  - `found-1`" in markdown
+
+
+def test_a_test_file_of_the_full_run_not_collected_is_partial(tmp_path: Path) -> None:
+    suite = ["shared-tests/test_contract.py", "shared-tests/test_contract_form.py", "shared-tests/test_fuzz.py"]
+    run = a_run(suite_files=suite, collected_files=suite[:1])
     code, out = generate(tmp_path, passing_tests(), run=run)
     assert code == model.EXIT_PARTIAL
-    assert "- 2 of 4 cases have no result in this run\n  - `root`\n  - `form-page`" in (out / "parity.md").read_text()
+    markdown = (out / "parity.md").read_text()
+    assert markdown.startswith("# Parity report — PARTIAL")
+    assert (
+        "- 2 test files of the full run did not run (not collected: not named, or --ignore'd)\n"
+        "  - `shared-tests/test_contract_form.py`\n  - `shared-tests/test_fuzz.py`"
+    ) in markdown
 
 
 def test_worker_table_has_runtime_start_up_and_requests_and_the_versions_the_run_recorded(tmp_path: Path) -> None:

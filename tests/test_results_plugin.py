@@ -108,13 +108,18 @@ def test_skipped(worker):
 """
 
 
-def run_suite(tmp_path: Path, suite: str, *args: str) -> tuple[results.Results, model.Report]:
-    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+def run_suite(
+    tmp_path: Path, suite: str, *args: str, ini: str = "", more: dict[str, str] | None = None, where: str = ""
+) -> tuple[results.Results, model.Report]:
+    """Run the suite (and `more` test files) from tmp_path, or only the file `where` names."""
+    (tmp_path / "pytest.ini").write_text(f"[pytest]\n{ini}")
     (tmp_path / "conftest.py").write_text(CONFTEST)
     (tmp_path / "test_suite.py").write_text(suite)
+    for name, text in (more or {}).items():
+        (tmp_path / name).write_text(text)
     path = tmp_path / "results.json"
     command = [sys.executable, "-m", "pytest", f"--parity-results={path}"]  # the plugin: its pytest11 entry point
-    command += ["-p", "no:cacheprovider", "-q", "-c", str(tmp_path / "pytest.ini"), str(tmp_path), *args]
+    command += ["-p", "no:cacheprovider", "-q", "-c", str(tmp_path / "pytest.ini"), str(tmp_path / where), *args]
     subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     return results.read(path), model.build(path)
 
@@ -169,3 +174,35 @@ def test_setup_errors_and_skips(tmp_path: Path) -> None:
     assert outcomes["test_skipped[js]"] == ("pass", "")
     assert report.verdict == "FAIL"
     assert "1 skipped test: nothing to check on py" in [gap.what for gap in report.gaps]
+
+
+FULL_RUN = "parity_suite =\n    test_suite.py\n    test_more_*.py\n"
+MORE = {"test_more_one.py": "def test_one(worker):\n    pass\n", "test_more_two.py": "def test_two():\n    pass\n"}
+
+
+def test_a_test_file_of_the_full_run_left_out_is_partial(tmp_path: Path) -> None:
+    found, report = run_suite(tmp_path, PASSING, ini=FULL_RUN, more=MORE)
+    assert found.run.suite_files == ["test_more_one.py", "test_more_two.py", "test_suite.py"]
+    assert report.verdict == "PASS" and found.run.collected_files == found.run.suite_files
+
+    found, report = run_suite(tmp_path, PASSING, "--ignore", str(tmp_path / "test_more_two.py"), ini=FULL_RUN)
+    assert found.run.narrowed_by == [] and found.run.deselected == []  # nothing else tells it
+    assert report.verdict == "PARTIAL" and report.exit_code == model.EXIT_PARTIAL
+    (gap,) = report.gaps
+    assert gap.what == "1 test file of the full run did not run (not collected: not named, or --ignore'd)"
+    assert gap.items == ["test_more_two.py"]
+
+
+def test_a_file_named_alone_is_partial_too(tmp_path: Path) -> None:
+    """The full run is the ini's, not the command line's: naming one file does not make it the whole suite."""
+    found, report = run_suite(tmp_path, PASSING, ini=FULL_RUN, more=MORE, where="test_suite.py")
+    assert report.verdict == "PARTIAL"
+    assert [gap.items for gap in report.gaps] == [["test_more_one.py", "test_more_two.py"]]
+
+
+def test_a_module_skipped_whole_is_listed_with_its_reason(tmp_path: Path) -> None:
+    skipped = 'import pytest\n\npytest.skip("no browser here", allow_module_level=True)\n'
+    found, report = run_suite(tmp_path, PASSING, ini=FULL_RUN, more={**MORE, "test_more_two.py": skipped})
+    assert report.verdict == "PARTIAL"
+    assert [gap.what for gap in report.gaps] == ["1 skipped test: no browser here"]
+    assert [(test.id, test.outcome) for test in found.tests if test.outcome == "skip"] == [("test_more_two.py", "skip")]

@@ -103,15 +103,20 @@ def _with_port(worker: Worker, port: int) -> Worker:
 
 
 def run_lock(args: argparse.Namespace) -> int:
-    from workers_parity.pymodules import lock
+    from workers_parity.pymodules import for_worker
 
-    return with_clear_errors(lambda: [print(f"locked {lock.write_lock(f)}", flush=True) for f in targets(args)])
+    def lock_each() -> None:
+        for folder in targets(args):
+            path, python = for_worker.write_lock(folder)
+            print(f"locked {path} for {python.release.describe()}, {python.reason}", flush=True)
+
+    return with_clear_errors(lock_each)
 
 
 def run_sync(args: argparse.Namespace) -> int:
-    from workers_parity.pymodules import install
+    from workers_parity.pymodules import for_worker
 
-    return with_clear_errors(lambda: [install.sync_python_modules(folder) for folder in targets(args)])
+    return with_clear_errors(lambda: [for_worker.sync(folder) for folder in targets(args)])
 
 
 def targets(args: argparse.Namespace) -> list[Path]:
@@ -134,11 +139,11 @@ def _folder_of(target: str) -> Path:
 
 def with_clear_errors(action: Callable[[], object]) -> int:
     """Run a python_modules/ or lock action; its failure is one clear line, not a traceback."""
-    from workers_parity.pymodules.pip import PythonModulesError
+    from workers_parity.pymodules.errors import PythonModulesError
 
     try:
         action()
-    except PythonModulesError as error:
+    except (PythonModulesError, wrangler.WranglerConfigError) as error:
         print(f"workers-parity: error: {error}", file=sys.stderr)
         return 1
     return 0

@@ -43,9 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as error:
         raise pytest.UsageError(str(error)) from None
     config.stash[SUITE] = suite
-    facts = recorded.ProjectFacts(
-        selection.project.ids(), [c.id for c in suite.cases], list(map(str, suite.plugins.paths))
-    )
+    facts = recorded.ProjectFacts(selection.project.ids(), suite.case_ids(), list(map(str, suite.plugins.paths)))
     recorded.declare_project(config, facts)
     if config.getoption("workers_parity"):
         config.args += [str(path) for path in suite.files if not _reached(config, path)]

@@ -7,7 +7,9 @@ parity session's). A test records
 - when it judges several workers at once: each one's outcome and reason, and the divergence (`record_cells`).
 The suite hands over what it did with each worker (`record_workers`), the project's workers, cases and plug-ins
 (`declare_project`) and the masks' counts (`record_masks`). Outcomes come from pytest's own reports; the run's id,
-commit, command line, deselected tests and early stop are recorded here. The shapes are plugins/results.py.
+commit, command line, deselected tests and early stop are recorded here, and which test files the run collected of
+those a full run does (the ini's `parity_suite` globs; the report lists the others as not run). The shapes are
+plugins/results.py.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class ProjectFacts:
     """What a whole run of the project covers, for the report's completeness and order."""
 
     workers: list[str]  # every worker id, in the config's order
-    cases: list[str] | None = None  # every case id; None when the run does not replay cases
+    cases: dict[str, list[str]] | None = None  # each case file -> its case ids; None when the run replays no cases
     plugins: list[str] = field(default_factory=list)  # the project's plug-in files
 
 
@@ -92,6 +94,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.getgroup("workers-parity").addoption(
         "--parity-results", metavar="PATH", default=None, help="write the run's results for the parity report"
     )
+    parser.addini(
+        "parity_suite",
+        "globs (from the rootdir) of the test files a full parity run collects; the report lists any that did not run",
+        type="linelist",
+        default=[],
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -117,20 +125,31 @@ class Recorder:
             narrowed_by=narrowing_options(config),
         )
         self.items: dict[str, pytest.Item] = {}
+        self.collected_files: set[str] = set()
         self.outcomes: dict[str, tuple[str, str, str]] = {}  # node id -> outcome, message, details
-        self.collection_errors: list[results.TestRecord] = []
+        self.collected_records: list[results.TestRecord] = []
         self.interrupted = ""
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.items = {item.nodeid: item for item in session.items}
+        self.collected_files.update(file_of(nodeid) for nodeid in self.items)
 
     def pytest_deselected(self, items) -> None:
         self.run.deselected += [item.nodeid for item in items]
+        self.collected_files.update(file_of(item.nodeid) for item in items)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             error = results.TestRecord(report.nodeid, [], None, "error", "collection failed", report.longreprtext)
-            self.collection_errors.append(error)
+            self.collected_records.append(error)
+        elif report.skipped:  # a whole module skipped (pytest.skip at module level): listed with its reason
+            _, reason, _ = classify(report)
+            skip = results.TestRecord(
+                report.nodeid, [], None, "skip", reason, "", [results.Cell(None, None, None, "skip", reason)]
+            )
+            self.collected_records.append(skip)
+        if report.nodeid and not report.passed:
+            self.collected_files.add(file_of(report.nodeid))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "setup" and report.passed:
@@ -156,9 +175,11 @@ class Recorder:
         if facts is not None:
             self.run.workers, self.run.cases, self.run.plugins = facts.workers, facts.cases, facts.plugins
         self.run.masks = self.config.stash.get(MASKS, [])
+        self.run.suite_files = suite_files(self.config)
+        self.run.collected_files = sorted(self.collected_files)
         tests = [self.test_record(item) for nodeid, item in self.items.items() if nodeid in self.outcomes]
         runs = self.config.stash.get(WORKER_RUNS, [])
-        results.write(results.Results(self.run, runs, self.collection_errors + tests), self.path)
+        results.write(results.Results(self.run, runs, self.collected_records + tests), self.path)
         return outcome
 
     def test_record(self, item: pytest.Item) -> results.TestRecord:
@@ -214,6 +235,17 @@ def classify(report: pytest.TestReport) -> tuple[str, str, str]:
             return "error", f"error in {report.when}: {message}", report.longreprtext
         return "fail", message, report.longreprtext
     return "pass", "", ""
+
+
+def file_of(nodeid: str) -> str:
+    return nodeid.split("::")[0]
+
+
+def suite_files(config: pytest.Config) -> list[str]:
+    """The test files the ini's `parity_suite` globs name, as node ids name them (relative to the rootdir)."""
+    root = config.rootpath
+    found = {path.relative_to(root).as_posix() for glob in config.getini("parity_suite") for path in root.glob(glob)}
+    return sorted(found)
 
 
 def narrowing_options(config: pytest.Config) -> list[str]:

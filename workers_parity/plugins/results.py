@@ -1,6 +1,6 @@
 """The results protocol: what a parity run records — the run, each worker, each test's cells — as one JSON file.
 
-`workers-parity run` (run/record.py) and the pytest plugin (plugins/pytest_contract.py) write it; only the parity
+`workers-parity run` (run/record.py) and the pytest plugin (plugins/pytest_results.py) write it; only the parity
 report reads it, and it reads nothing else: what it shows of a run (versions included) is recorded here, during the
 run. The report knows tests by these records alone, never by their names.
 """
@@ -73,10 +73,13 @@ class Run:
     not_run: list[str] = field(default_factory=list)  # selected node ids that have no result
     targets: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # target id -> (worker id, runtime)
     workers: list[str] = field(default_factory=list)  # every worker id of the project, in the config's order
-    cases: list[str] | None = None  # the case ids a whole run covers; None: not known
+    # each case file a whole run replays (relative to the project's root) -> its case ids in order; None: not known
+    cases: dict[str, list[str]] | None = None
     masks: list[dict] = field(default_factory=list)  # each mask, where it is written, answers seen and changed
     plugins: list[str] = field(default_factory=list)  # the project's plug-in files (they draw their report tables)
     startup_seconds: float | None = None  # until every worker answered (preparing, migrating, starting)
+    suite_files: list[str] = field(default_factory=list)  # the test files a full run collects (ini `parity_suite`)
+    collected_files: list[str] = field(default_factory=list)  # the test files this run collected
 
 
 @dataclass

@@ -26,6 +26,7 @@ class WranglerConfig:
     main: str
     language: str
     compatibility_date: str | None
+    compatibility_flags: tuple[str, ...]
     d1_databases: tuple[D1Database, ...]
 
 
@@ -57,6 +58,7 @@ def read(folder: Path) -> WranglerConfig:
         main=main,
         language=language,
         compatibility_date=data.get("compatibility_date"),
+        compatibility_flags=tuple(str(flag) for flag in data.get("compatibility_flags") or ()),
         d1_databases=tuple(_d1_databases(folder, path, data.get("d1_databases") or [])),
     )
 

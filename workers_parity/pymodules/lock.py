@@ -1,7 +1,9 @@
-"""A Python worker's committed lock, pylock.toml (PEP 751): its pyproject.toml requirements resolved for Pyodide.
+"""A Python worker's lock, pylock.toml (PEP 751): its pyproject.toml requirements resolved for one Pyodide target.
 
-`workers-parity lock WORKER` writes it; filling python_modules/ reads it. The lock records the requirements it was
-resolved from and their digest, so a pyproject.toml edited without refreshing the lock is caught, with the command.
+The lock records what it was resolved from and for ([tool.workers-parity]: the target's Python and platforms, the
+requirements and their digest). `ensure_lock` writes it when it is missing, out of date or for another target, saying
+so in one line, as `uv run` updates uv.lock; it keeps the locked versions that still fit. `write_lock` resolves
+afresh (`workers-parity lock`). Same inputs and the same package index give the same bytes.
 """
 
 from __future__ import annotations
@@ -12,175 +14,236 @@ import os
 import sys
 import tempfile
 import tomllib
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from workers_parity.pymodules.pip import (
-    TARGET_PYTHON,
-    InvalidRequirement,
-    PythonModulesError,
-    Requirement,
-    canonical_name,
-)
-from workers_parity.pymodules.resolve import Wheel, resolve_for_pyodide
+from workers_parity.pymodules.errors import LockError
+from workers_parity.pymodules.pip import canonical_name
+from workers_parity.pymodules.requirements import PYPROJECT_NAME, Requirements, read_requirements
+from workers_parity.pymodules.resolve import Locked, resolve_for_pyodide
+from workers_parity.pymodules.target import DEFAULT_TARGET, PythonTarget
+from workers_parity.render import progress
+from workers_parity.servers import cache
 
 LOCK_NAME = "pylock.toml"
-INPUTS_FORMAT = "workers_parity.pymodules.lock/1"  # bump when what the inputs digest covers changes
-SDK_NAME = "workers-runtime-sdk"
-DEFAULT_SDK = f"{SDK_NAME}==1.9.5"  # for a pyproject.toml that does not pin the SDK in a dependency group
+TOOL = "workers-parity"
+LEGACY_TOOL = "parity"  # what locks of workers-parity 0.1 recorded
+INPUTS_FORMAT = "workers_parity.pymodules.lock/2"  # bump when what the inputs digest covers changes
 PYODIDE_ENVIRONMENT = 'sys_platform == "emscripten" and platform_machine == "wasm32"'
-
-
-class PyprojectError(PythonModulesError, ValueError):
-    """The worker's pyproject.toml is missing or does not say what it needs."""
-
-
-class LockError(PythonModulesError):
-    """The lock is missing, unreadable or older than pyproject.toml; the message names the command that refreshes it."""
 
 
 @dataclass(frozen=True)
 class Lock:
     path: Path
-    wheels: list[Wheel]
+    packages: list[Locked]
 
 
-def read_requirements(worker_dir: Path) -> list[str]:
-    """The worker's `[project] dependencies` plus the workers SDK, in declaration order."""
-    pyproject = worker_dir / "pyproject.toml"
-    data = read_pyproject(pyproject, worker_dir)
-    dependencies = data.get("project", {}).get("dependencies", [])
-    if not isinstance(dependencies, list) or not all(isinstance(item, str) for item in dependencies):
-        raise PyprojectError(f"{pyproject}: [project] dependencies must be a list of requirement strings")
-    names = {canonical_name(parse_requirement(item, source=pyproject).name) for item in dependencies}
-    return dependencies if SDK_NAME in names else [*dependencies, sdk_requirement(data, pyproject)]
+@dataclass(frozen=True)
+class Recorded:
+    """What a lock says it was resolved from and for."""
+
+    python: str | None
+    platforms: tuple[str, ...]
+    requirements: list[str]
+    digest: str | None
 
 
-def read_pyproject(pyproject: Path, worker_dir: Path) -> dict:
-    try:
-        return tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PyprojectError(f"{pyproject} not found: is {worker_dir} a Python worker folder?") from None
-    except tomllib.TOMLDecodeError as error:
-        raise PyprojectError(f"{pyproject} is not valid TOML: {error}") from None
+def refresh_command(folder: Path) -> str:
+    return f"workers-parity lock {Path(folder).resolve()}"
 
 
-def parse_requirement(text: str, *, source: object) -> Requirement:
-    try:
-        return Requirement(text)
-    except InvalidRequirement as error:
-        raise PyprojectError(f"{source}: invalid requirement {text!r}: {error}") from None
-
-
-def sdk_requirement(data: dict, pyproject: Path) -> str:
-    """The SDK pin from [dependency-groups] (where a pywrangler project keeps it), else the default."""
-    for group in data.get("dependency-groups", {}).values():
-        for item in group:
-            if isinstance(item, str) and canonical_name(parse_requirement(item, source=pyproject).name) == SDK_NAME:
-                return item
-    return DEFAULT_SDK
-
-
-def inputs_digest(requirements: list[str]) -> str:
-    text = "\n".join([INPUTS_FORMAT, f"python {TARGET_PYTHON}", *requirements])
+def inputs_digest(requirements: list[str], target: PythonTarget) -> str:
+    text = "\n".join([INPUTS_FORMAT, f"python {target.python}", *target.platforms, *requirements])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def refresh_command(worker_dir: Path) -> str:
-    return f"workers-parity lock {Path(worker_dir).resolve()}"
+def serialized(folder: Path) -> AbstractContextManager[None]:
+    """Held while one process locks or fills one worker folder's packages: parallel starts and test sessions."""
+    return cache.exclusive(folder / ".wrangler" / "python_modules.lock")
 
 
-def write_lock(worker_dir: Path, *, python: str = sys.executable) -> Path:
-    """Resolve pyproject.toml for Pyodide and write worker_dir/pylock.toml; return its path."""
-    worker_dir = Path(worker_dir).resolve()
-    requirements = read_requirements(worker_dir)
-    wheels = resolve_for_pyodide(requirements, python)
-    path = worker_dir / LOCK_NAME
-    write_atomically(path, render_lock(wheels, requirements, "workers-parity lock"))
+def write_lock(folder: Path, *, target: PythonTarget = DEFAULT_TARGET, python: str = sys.executable) -> Path:
+    """Resolve the folder's requirements afresh (the newest versions they allow) and write its pylock.toml."""
+    folder = Path(folder).resolve()
+    with serialized(folder):
+        return relock(folder, read_requirements(folder), target, python, "asked for: the newest versions allowed")
+
+
+def ensure_lock(folder: Path, *, target: PythonTarget = DEFAULT_TARGET, python: str = sys.executable) -> Lock:
+    """The folder's lock for the target, written first when it is missing, out of date or for another target.
+
+    The caller holds serialized(folder).
+    """
+    requirements = read_requirements(folder)
+    path = folder / LOCK_NAME
+    if not path.exists():
+        relock(folder, requirements, target, python, why_new(requirements))
+        return load_lock(folder, target)
+    data = read_lock_data(path)
+    reason = out_of_date(data, requirements, target, path)
+    if reason:
+        same_target = recorded(data).platforms in ((), target.platforms)
+        preferred = earlier_packages(data, path) if same_target else []
+        relock(folder, requirements, target, python, reason, preferred)
+    return load_lock(folder, target)
+
+
+def earlier_packages(data: dict, path: Path) -> list[Locked]:
+    try:
+        return packages_of(data, path)
+    except LockError:
+        return []  # a damaged entry is written again anyway
+
+
+def why_new(requirements: Requirements) -> str:
+    if requirements.from_pyproject:
+        return f"no {LOCK_NAME} yet"
+    return f"no {LOCK_NAME} yet; no {PYPROJECT_NAME} either, so no dependencies: the workers SDK only"
+
+
+def relock(
+    folder: Path,
+    requirements: Requirements,
+    target: PythonTarget,
+    python: str,
+    why: str,
+    preferred: Iterable[Locked] = (),
+) -> Path:
+    path = folder / LOCK_NAME
+    with progress.underway(f"locking {folder.name}'s packages for {target.describe()} into {LOCK_NAME}", why):
+        packages = resolve_for_pyodide(requirements.items, target, python, preferred=preferred)
+        write_atomically(path, render_lock(packages, requirements.items, target))
     return path
 
 
 def write_atomically(path: Path, text: str) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as file:
-        file.write(text)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, path)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
 
 
-def render_lock(wheels: list[Wheel], requirements: list[str], refresh: str) -> str:
+def render_lock(packages: list[Locked], requirements: list[str], target: PythonTarget) -> str:
     lines = [
-        f"# The pure-Python wheels Pyodide (Python {TARGET_PYTHON}, wasm32) gets in python_modules/, hash-checked.",
-        f"# Written by `{refresh}` (in this folder) from pyproject.toml: run it again after editing the dependencies.",
+        f"# The packages python_modules/ gets for {target.describe()}, hash-checked on install.",
+        "# Written by `workers-parity lock` from pyproject.toml, and again by `workers-parity dev` or `sync` when that",
+        "# changes. Commit it with pyproject.toml.",
         'lock-version = "1.0"',
         f"environments = [{toml_string(PYODIDE_ENVIRONMENT)}]",
-        f"requires-python = {toml_string(f'=={TARGET_PYTHON}.*')}",
-        'created-by = "workers_parity.pymodules.lock"',
+        f"requires-python = {toml_string(f'=={target.python}.*')}",
+        f"created-by = {toml_string(TOOL)}",
     ]
-    for wheel in wheels:
-        lines += ["", "[[packages]]", f"name = {toml_string(wheel.name)}", f"version = {toml_string(wheel.version)}"]
-        lines += ["", "[[packages.wheels]]", f"name = {toml_string(wheel.filename)}", f"url = {toml_string(wheel.url)}"]
-        lines.append(f"hashes = {{ sha256 = {toml_string(wheel.sha256)} }}")
-    lines += ["", "[tool.parity]", "# what the lock was resolved from; filling python_modules/ checks it"]
-    lines.append(f"requirements = [{', '.join(map(toml_string, requirements))}]")
-    lines.append(f"inputs-sha256 = {toml_string(inputs_digest(requirements))}")
+    for package in packages:
+        lines += ["", "[[packages]]", f"name = {toml_string(package.name)}"]
+        lines += [f"version = {toml_string(package.version)}", "", *file_table(package)]
+        lines += [f"name = {toml_string(package.filename)}", f"url = {toml_string(package.url)}"]
+        lines.append(f"hashes = {{ sha256 = {toml_string(package.sha256)} }}")
+    lines += ["", f"[tool.{TOOL}]", "# what the lock was resolved from and for; dev and sync check it"]
+    lines += [f"python = {toml_string(target.python)}", f"platforms = {toml_list(target.platforms)}"]
+    lines += [f"requirements = {toml_list(requirements)}"]
+    lines.append(f"inputs-sha256 = {toml_string(inputs_digest(requirements, target))}")
     return "\n".join(lines) + "\n"
+
+
+def file_table(package: Locked) -> list[str]:
+    if package.from_source:
+        built = "# no wheel for Pyodide nor a pure-Python one: built without a C compiler into a pure-Python wheel"
+        return [built, "[packages.sdist]"]
+    return ["[[packages.wheels]]"]
 
 
 def toml_string(text: str) -> str:
     return json.dumps(text)  # a JSON string is a valid TOML basic string
 
 
-def load_lock(worker_dir: Path) -> Lock:
-    """The worker's lock, after checking it was resolved from what pyproject.toml asks for now."""
-    worker_dir = Path(worker_dir).resolve()
-    path, refresh = worker_dir / LOCK_NAME, refresh_command(worker_dir)
-    requirements = read_requirements(worker_dir)
-    data = read_lock_data(path, refresh)
-    check_fresh(data, requirements, path, refresh)
-    return Lock(path, [wheel_from_entry(entry, path, refresh) for entry in data.get("packages", [])])
+def toml_list(items: Iterable[str]) -> str:
+    return f"[{', '.join(map(toml_string, items))}]"
 
 
-def read_lock_data(path: Path, refresh: str) -> dict:
+def load_lock(folder: Path, target: PythonTarget = DEFAULT_TARGET) -> Lock:
+    """The folder's lock, after checking it was resolved from what the folder asks for now, for the target."""
+    folder = Path(folder).resolve()
+    path = folder / LOCK_NAME
+    data = read_lock_data(path)
+    reason = out_of_date(data, read_requirements(folder), target, path)
+    if reason:
+        raise LockError(f"{path} is out of date ({reason}): write it again with `{refresh_command(folder)}`")
+    return Lock(path, packages_of(data, path))
+
+
+def read_lock_data(path: Path) -> dict:
+    refresh = refresh_command(path.parent)
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise LockError(f"{path} not found: python_modules/ is installed from it. Write it with `{refresh}`") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise LockError(f"{path} cannot be read ({error}): restore it, or write it again with `{refresh}`") from None
-
-
-def check_fresh(data: dict, requirements: list[str], path: Path, refresh: str) -> None:
-    recorded = data.get("tool", {}).get("parity", {})
-    if "inputs-sha256" not in recorded:
+    if TOOL not in data.get("tool", {}) and LEGACY_TOOL not in data.get("tool", {}):
         raise LockError(
-            f"{path} has no [tool.parity] inputs-sha256 (it was not written by `workers-parity lock`), so it "
-            f"cannot be checked against pyproject.toml: write it with `{refresh}`"
+            f"{path} was not written by workers-parity (it has no [tool.{TOOL}] table), so it is not ours to "
+            f"rewrite: to let workers-parity lock this folder's packages, run `{refresh}`"
         )
-    if recorded["inputs-sha256"] != inputs_digest(requirements):
-        change = describe_change(recorded.get("requirements", []), requirements)
-        raise LockError(
-            f"{path.parent / 'pyproject.toml'} has changed since {path} was written ({change}): "
-            f"refresh the lock with `{refresh}` and commit both files"
-        )
+    return data
 
 
-def describe_change(before: list[str], now: list[str]) -> str:
-    added = [item for item in now if item not in before]
-    removed = [item for item in before if item not in now]
+def recorded(data: dict) -> Recorded:
+    tool = data["tool"].get(TOOL) or {}
+    platforms = tool.get("platforms", [])
+    return Recorded(
+        python=tool.get("python"),
+        platforms=tuple(platforms) if isinstance(platforms, list) else (),
+        requirements=tool.get("requirements", []),
+        digest=tool.get("inputs-sha256"),
+    )
+
+
+def out_of_date(data: dict, requirements: Requirements, target: PythonTarget, path: Path) -> str | None:
+    """Why the lock must be written again, or None when it is current."""
+    if TOOL not in data["tool"]:
+        return "it was written by an earlier workers-parity"
+    found = recorded(data)
+    if (found.python, found.platforms) != (target.python, target.platforms):
+        was = PythonTarget(found.python or "?", platforms=found.platforms).describe()
+        return f"it was resolved for {was}"
+    if found.digest == inputs_digest(requirements.items, target):
+        return None
+    return describe_change(found.requirements, requirements, path)
+
+
+def describe_change(before: list[str], now: Requirements, path: Path) -> str:
+    added = [item for item in now.items if item not in before]
+    removed = [item for item in before if item not in now.items]
     parts = [f"now asks for {', '.join(added)}"] if added else []
     parts += [f"no longer for {', '.join(removed)}"] if removed else []
-    return "; ".join(parts) or f"the lock format or the target Python {TARGET_PYTHON} changed"
+    change = "; ".join(parts) or "the lock format changed"
+    if not now.from_pyproject:
+        return f"the workers SDK workers-parity supplies changed: {change}"
+    return f"{PYPROJECT_NAME} changed since {path.name} was written: {change}"
 
 
-def wheel_from_entry(entry: dict, path: Path, refresh: str) -> Wheel:
+def packages_of(data: dict, path: Path) -> list[Locked]:
+    packages = data.get("packages", [])
+    if not isinstance(packages, list):
+        refresh = refresh_command(path.parent)
+        raise LockError(f"{path}: packages must be an array of tables: write it again with `{refresh}`")
+    return [locked_from_entry(entry, path) for entry in packages]
+
+
+def locked_from_entry(entry: dict, path: Path) -> Locked:
     try:
-        wheel = entry["wheels"][0]
-        filename = wheel.get("name") or wheel["url"].rsplit("/", 1)[-1]
-        return Wheel(canonical_name(entry["name"]), entry["version"], filename, wheel["url"], wheel["hashes"]["sha256"])
+        file = entry["sdist"] if "sdist" in entry else entry["wheels"][0]
+        filename = file.get("name") or file["url"].rsplit("/", 1)[-1]
+        return Locked(canonical_name(entry["name"]), entry["version"], filename, file["url"], file["hashes"]["sha256"])
     except (KeyError, IndexError, TypeError, AttributeError) as error:
         name = entry.get("name", "?") if isinstance(entry, dict) else "?"
         raise LockError(
-            f"{path}: the entry for package {name!r} lacks {error} (a wheel with url and sha256 hash): "
-            f"write the lock again with `{refresh}`"
+            f"{path}: the entry for package {name!r} lacks {error} (a wheel or sdist with url and sha256 hash): "
+            f"write the lock again with `{refresh_command(path.parent)}`"
         ) from None

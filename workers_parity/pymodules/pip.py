@@ -1,126 +1,108 @@
-"""Run pip for Pyodide's platform (pure-Python wheels, into a folder of their own) and turn its failures into errors.
+"""Run pip for a Pyodide target (into a folder of its own) and turn what it says into facts and errors.
 
-A failed run is told apart as: the package index cannot be reached (network, proxy, TLS), a wheel does not match the
-hash it was locked with, or a package has no pure-Python wheel. Anything else shows pip's own last lines.
+A failed run is told apart as: the package index cannot be reached (network, proxy, TLS), a file does not match the
+hash it was locked with, or some packages have no distribution pip may use (`Unavailable`, which the resolver works
+on). Anything else shows pip's own last lines.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
 import re
 import subprocess
-import tempfile
+import time
 import urllib.error
 import urllib.request
+from pathlib import Path
+
+from workers_parity.pymodules.errors import HashMismatch, IndexUnreachable, PythonModulesError
+from workers_parity.pymodules.target import PythonTarget
 
 try:
     from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.version import Version
 except ImportError:  # a bare Python with pip still has pip's vendored copy
     from pip._vendor.packaging.requirements import InvalidRequirement, Requirement
+    from pip._vendor.packaging.version import Version
 
-TARGET_PYTHON = "3.14"
-# pip's flags for wheels any Python 3.14 can use: no platform wheels, no source distributions.
-PURE_PYTHON_WHEELS = (
-    "--only-binary=:all:",
-    "--platform=any",
-    "--implementation=py",
-    "--abi=none",
-    f"--python-version={TARGET_PYTHON}",
-)
+__all__ = ["InvalidRequirement", "Requirement"]
+
 DEFAULT_INDEX = "https://pypi.org/simple"
 INDEX_PROBE_TIMEOUT = 15.0
+PROBE_TRUSTED_SECONDS = 60.0
+# pip before 24.2 checks a package's Requires-Python against the Python running pip, not --python-version (so it
+# locks Django 5 for Python 3.14 when run by Python 3.11); before 25.3 it does not name the packages that left a
+# dependency conflict without any usable distribution.
+MINIMUM_PIP = Version("25.3")
 
 
-class PythonModulesError(RuntimeError):
-    """python_modules/ or its lock could not be made."""
+class Unavailable(PythonModulesError):
+    """pip found no distribution it may use for these requirements (name -> the requirement as pip last saw it)."""
 
-
-class NoPureWheelError(PythonModulesError):
-    """Some requirement has no pure-Python wheel on the package index."""
-
-    def __init__(self, packages: list[str], needed_by: dict[str, str] | None = None) -> None:
-        self.packages = packages
-        self.needed_by = needed_by or {}
-        names = ", ".join(self._describe(name) for name in packages)
-        super().__init__(
-            f"no pure-Python wheel (py3-none-any) for Python {TARGET_PYTHON} on the package index for: {names}. "
-            "Pyodide cannot use platform wheels or source distributions; pick a pure-Python alternative, "
-            "or let `pywrangler sync` (online) provide it from Pyodide's own package index."
-        )
-
-    def _describe(self, name: str) -> str:
-        root = self.needed_by.get(name)
-        return f"{name} (needed by {root})" if root and canonical_name(root) != name else name
-
-
-class IndexUnreachable(PythonModulesError):
-    """pip could not talk to a package index: a network problem, not a missing package."""
-
-    def __init__(self, failures: dict[str, str]) -> None:
-        self.failures = failures
-        listed = "; ".join(f"{url} ({reason})" for url, reason in failures.items())
-        super().__init__(
-            f"cannot reach the Python package index: {listed}. This is a network problem, not a missing package. "
-            "Check the network and proxy settings (HTTPS_PROXY), or point pip at a reachable mirror "
-            "(PIP_INDEX_URL), then run the command again."
-        )
-
-
-class HashMismatch(PythonModulesError):
-    """A downloaded wheel is not the file the lock names."""
-
-    def __init__(self, mismatches: list[str], hashes_from: str, advice: str = "") -> None:
-        self.mismatches = mismatches
-        super().__init__(
-            f"the wheels pip downloaded do not match the sha256 hashes in {hashes_from}: {'; '.join(mismatches)}. "
-            f"Nothing was installed. {advice}".rstrip()
-        )
+    def __init__(self, requirements: dict[str, str], pip_output: str) -> None:
+        self.requirements = requirements
+        self.pip_output = pip_output
+        super().__init__(f"no usable distribution for {', '.join(requirements.values())}")
 
 
 def canonical_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def run_pip(python: str, args: list[str]) -> subprocess.CompletedProcess[str]:
+def run_pip(python: str, args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    check_pip_version(python)
     command = [python, "-m", "pip", "--disable-pip-version-check", "--no-input", *args]
+    environment = {**os.environ, **env} if env else None
     try:
-        return subprocess.run(command, capture_output=True, text=True, check=False)
+        return subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
     except OSError as error:
         raise PythonModulesError(f"cannot run pip with {python}: {error}") from None
 
 
-def install_args(target: object, *args: str) -> list[str]:
-    """`pip install` into a folder of its own (pip allows --platform only with --target), pure-Python wheels only."""
-    return ["install", "--target", str(target), "--ignore-installed", *PURE_PYTHON_WHEELS, *args]
+@functools.cache
+def check_pip_version(python: str) -> None:
+    try:
+        result = subprocess.run([python, "-m", "pip", "--version"], capture_output=True, text=True, check=False)
+    except OSError as error:
+        raise PythonModulesError(f"cannot run pip with {python}: {error}") from None
+    found = re.match(r"pip (\S+)", result.stdout)
+    if not found:
+        raise PythonModulesError(f"{python} has no pip (`{python} -m pip --version`: {result.stderr.strip()})")
+    if Version(found.group(1)) < MINIMUM_PIP:
+        raise PythonModulesError(
+            f"pip {found.group(1)} of {python} is too old to resolve packages for Pyodide (pip >= {MINIMUM_PIP} "
+            f"checks Requires-Python against Pyodide's Python): `{python} -m pip install 'pip>={MINIMUM_PIP}'`"
+        )
+
+
+def install_args(directory: Path, target: PythonTarget, *args: str) -> list[str]:
+    """`pip install` into a folder of its own (pip allows --platform only with --target), target wheels only."""
+    return ["install", "--target", str(directory), "--ignore-installed", *target.pip_wheel_flags(), *args]
 
 
 def check_pip_result(
-    result: subprocess.CompletedProcess[str],
-    action: str,
-    python: str,
-    *,
-    hashes_from: str = "the requirements",
-    hash_advice: str = "",
+    result: subprocess.CompletedProcess[str], action: str, *, hashes_from: str = "the requirements", advice: str = ""
 ) -> None:
     if result.returncode == 0:
         return
     output = result.stdout + result.stderr  # pip explains conflicts on stdout
     mismatches = hash_mismatches(output)
     if mismatches:
-        raise HashMismatch(mismatches, hashes_from, hash_advice)
+        raise HashMismatch(mismatches, hashes_from, advice)
     unreachable = unreachable_indexes(indexes_in(output))
     if unreachable:
         raise IndexUnreachable(unreachable)
-    missing = unavailable_packages(output) or [
-        canonical_name(Requirement(requirement).name)
-        for requirement in conflicting_dependencies(output)
-        if not has_pure_wheel(requirement, python)
-    ]
-    if missing:
-        raise NoPureWheelError(missing)
-    errors = [line for line in result.stderr.splitlines() if not line.startswith("WARNING:")]
-    detail = "\n".join(errors[-20:]) or f"pip exited with status {result.returncode}"
-    raise PythonModulesError(f"pip failed while {action}:\n{detail}")
+    unavailable = unavailable_requirements(output)
+    if unavailable:
+        raise Unavailable(unavailable, output)
+    raise PythonModulesError(f"pip failed while {action}:\n{last_lines(result)}")
+
+
+def last_lines(result: subprocess.CompletedProcess[str], count: int = 20) -> str:
+    errors = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("WARNING:")]
+    return "\n".join(errors[-count:]) or f"pip exited with status {result.returncode}"
 
 
 def indexes_in(pip_output: str) -> list[str]:
@@ -145,6 +127,20 @@ def unreachable_indexes(indexes: list[str]) -> dict[str, str]:
 
 
 def probe(url: str) -> str | None:
+    """Why the index does not answer, or None; an answer is trusted for a minute (one lock runs pip many times)."""
+    answered = _answered_at.get(url)
+    if answered is not None and time.monotonic() - answered < PROBE_TRUSTED_SECONDS:
+        return None
+    reason = ask(url)
+    if reason is None:
+        _answered_at[url] = time.monotonic()
+    return reason
+
+
+_answered_at: dict[str, float] = {}
+
+
+def ask(url: str) -> str | None:
     try:
         with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=INDEX_PROBE_TIMEOUT):
             return None
@@ -164,34 +160,35 @@ def hash_mismatches(pip_output: str) -> list[str]:
     return [f"{pin}: expected {expected}, got {got}" for pin, expected, got in found]
 
 
-def unavailable_packages(pip_output: str) -> list[str]:
-    """Package names pip reported as having no usable distribution, in order, without duplicates."""
-    found = re.findall(r"No matching distribution found for ([^\s;]+)", pip_output)
-    names = [canonical_name(Requirement(item).name) for item in found]
-    return list(dict.fromkeys(names))
+def unavailable_requirements(pip_output: str) -> dict[str, str]:
+    """The packages pip found nothing usable for, each with the requirement that asked for it.
 
-
-def conflicting_dependencies(pip_output: str) -> list[str]:
-    """After backtracking pip reports 'pydantic 2.14.4 depends on pydantic-core==2.50.5' instead of the cause.
-
-    Returns one requirement per package, from the first (newest) line that names it.
+    A root requirement: `No matching distribution found for X`. A dependency: after backtracking pip lists
+    `jinja2 3.1.6 depends on MarkupSafe>=2.0` lines, then the names that have no usable distribution at all.
     """
-    found = re.findall(r"^\s+\S+ \S+ depends on (.+)$", pip_output, flags=re.MULTILINE)
-    requirements = {}
-    for text in found:
+    found = {}
+    for text in re.findall(r"No matching distribution found for ([^\s;]+)", pip_output):
+        with contextlib.suppress(InvalidRequirement):
+            found.setdefault(canonical_name(Requirement(text).name), text)
+    depends_on = dependency_requirements(pip_output)
+    section = re.search(r"no matching distributions available for your environment:\n((?:[ \t]+\S+\n?)+)", pip_output)
+    for name in section.group(1).split() if section else []:
+        name = canonical_name(name)
+        found.setdefault(name, depends_on.get(name, name))
+    return found
+
+
+def dependency_requirements(pip_output: str) -> dict[str, str]:
+    """`pydantic 2.14.4 depends on pydantic-core==2.50.5` lines: per package, the first (newest parent's) one."""
+    requirements: dict[str, str] = {}
+    for text in re.findall(r"^\s+\S+ \S+ depends on (.+)$", pip_output, flags=re.MULTILINE):
         with contextlib.suppress(InvalidRequirement):
             requirement = without_marker(Requirement(text.strip()))
             requirements.setdefault(canonical_name(requirement.name), str(requirement))
-    return list(requirements.values())
+    return requirements
 
 
 def without_marker(requirement: Requirement) -> Requirement:
     copy = Requirement(str(requirement))
     copy.marker = None
     return copy
-
-
-def has_pure_wheel(requirement: str, python: str) -> bool:
-    with tempfile.TemporaryDirectory(prefix="parity-pip-") as scratch:
-        result = run_pip(python, install_args(scratch, "--dry-run", "--no-deps", requirement))
-    return result.returncode == 0

@@ -1,8 +1,10 @@
-"""Resolve a worker's requirements to exact pure-Python wheels for Pyodide (Python 3.14, wasm32), for its lock.
+"""Resolve a worker's requirements to exact files for a Pyodide target, for its lock: the target's own wheels and
+pure-Python ones from the package index, or, for a package with neither, its source distribution when that builds to a
+pure-Python wheel.
 
-pip resolves on the host interpreter, which evaluates environment markers (`python_version < "3.13"`) for the host
-rather than for Pyodide; we therefore re-walk pip's resolution with Pyodide's markers and keep exactly the packages
-Pyodide needs, each with the URL and sha256 of the wheel pip chose.
+pip resolves with the target's platform tags and Python version, but evaluates environment markers
+(`sys_platform == "win32"`) for the Python running it; we therefore re-walk pip's resolution with Pyodide's markers and
+keep exactly the packages Pyodide needs, each with the URL and sha256 of the file pip chose.
 """
 
 from __future__ import annotations
@@ -10,53 +12,42 @@ from __future__ import annotations
 import json
 import tempfile
 import urllib.parse
-import urllib.request
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
+from workers_parity.pymodules import index
+from workers_parity.pymodules.errors import HashMismatch, IndexUnreachable, NoUsableDistribution, PythonModulesError
+from workers_parity.pymodules.missing import Missing, explain
 from workers_parity.pymodules.pip import (
-    TARGET_PYTHON,
-    IndexUnreachable,
-    NoPureWheelError,
-    PythonModulesError,
     Requirement,
+    Unavailable,
     canonical_name,
     check_pip_result,
     indexes_in,
     install_args,
     run_pip,
-    unreachable_indexes,
     without_marker,
 )
+from workers_parity.pymodules.sdist import NotPure, SourceBuilds
+from workers_parity.pymodules.target import PythonTarget
 
-# What Pyodide's interpreter reports for PEP 508 markers.
-PYODIDE_MARKERS = {
-    "implementation_name": "cpython",
-    "implementation_version": "3.14.2",
-    "os_name": "posix",
-    "platform_machine": "wasm32",
-    "platform_python_implementation": "CPython",
-    "platform_release": "",
-    "platform_system": "Emscripten",
-    "platform_version": "",
-    "python_full_version": "3.14.2",
-    "python_version": TARGET_PYTHON,
-    "sys_platform": "emscripten",
-}
-MAX_RESOLVE_ROUNDS = 4
-SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+MAX_RESOLVE_ROUNDS = 8  # each round adds requirements pip skipped for the host's markers or a package built from source
 
 
 @dataclass(frozen=True)
-class Wheel:
-    """One locked package: the exact wheel file Pyodide gets."""
+class Locked:
+    """One locked package: the exact file python_modules/ gets it from (a wheel, or a source distribution)."""
 
     name: str
     version: str
     filename: str
     url: str
     sha256: str
+
+    @property
+    def from_source(self) -> bool:
+        return not self.filename.endswith(".whl")
 
     def __str__(self) -> str:
         return f"{self.name}=={self.version}"
@@ -66,23 +57,90 @@ class Wheel:
 class Resolved:
     """One package from pip's installation report."""
 
-    wheel: Wheel
+    locked: Locked
     requires: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Resolution:
     packages: dict[str, Resolved]
-    indexes: list[str]  # where pip looked, for finding a public URL of a wheel it took from a local mirror
+    indexes: list[str]  # where pip looked, for finding a public URL of a file it took from a local mirror
 
 
-def pip_resolve(requirements: list[str], python: str) -> Resolution:
-    """Ask pip (without installing) which pure-Python wheels satisfy the requirements."""
+class Unresolvable(PythonModulesError):
+    """Some packages cannot be had for the target (internal: resolve_for_pyodide names them all)."""
+
+    def __init__(self, missing: list[Missing], indexes: list[str]) -> None:
+        self.missing, self.indexes = missing, indexes
+        super().__init__(", ".join(item.name for item in missing))
+
+
+def resolve_for_pyodide(
+    requirements: list[str], target: PythonTarget, python: str, *, preferred: Iterable[Locked] = ()
+) -> list[Locked]:
+    """The files Pyodide needs for the requirements, sorted by name, each with a URL anyone can download.
+
+    Preferred packages (an earlier lock's) keep their versions where the requirements still allow them.
+    """
+    with tempfile.TemporaryDirectory(prefix="parity-resolve-") as scratch:
+        builds = SourceBuilds(Path(scratch) / "built", target, python)
+        constraints = write_constraints(Path(scratch) / "constraints.txt", preferred)
+        if constraints:
+            try:
+                return resolve_roots(requirements, builds, constraints)
+            except (IndexUnreachable, HashMismatch):
+                raise
+            except PythonModulesError:
+                pass  # the earlier versions no longer fit together: resolve afresh
+        try:
+            return resolve_roots(requirements, builds)
+        except Unresolvable as failure:
+            raise every_missing(requirements, builds, failure) from None
+
+
+def write_constraints(path: Path, preferred: Iterable[Locked]) -> Path | None:
+    pins = sorted(str(package) for package in preferred)
+    if not pins:
+        return None
+    path.write_text("".join(f"{pin}\n" for pin in pins), encoding="utf-8")
+    return path
+
+
+def resolve_roots(requirements: list[str], builds: SourceBuilds, constraints: Path | None = None) -> list[Locked]:
+    roots = list(requirements)
+    for _ in range(MAX_RESOLVE_ROUNDS):
+        try:
+            resolution = pip_resolve(roots, builds, constraints)
+        except Unavailable as unavailable:
+            build_from_source(unavailable, builds)
+            continue
+        needed, unresolved = needed_on_pyodide(roots, resolution.packages, builds.target)
+        if not unresolved:
+            return sorted((locked_file(item, builds, resolution.indexes) for item in needed), key=lambda x: x.name)
+        roots += unresolved
+    raise PythonModulesError(f"could not resolve {', '.join(requirements)} for Pyodide in {MAX_RESOLVE_ROUNDS} rounds")
+
+
+def build_from_source(unavailable: Unavailable, builds: SourceBuilds) -> None:
+    """Build each package pip found no wheel for from its source distribution, or name those that cannot be."""
+    missing, indexes = [], indexes_in(unavailable.pip_output)
+    for name, requirement in unavailable.requirements.items():
+        try:
+            builds.add(requirement, indexes)
+        except NotPure as not_pure:
+            missing.append(Missing(name, requirement, not_pure.reason))
+    if missing:
+        raise Unresolvable(missing, indexes)
+
+
+def pip_resolve(roots: list[str], builds: SourceBuilds, constraints: Path | None) -> Resolution:
+    """Ask pip (without installing) which files satisfy the requirements on the target."""
     with tempfile.TemporaryDirectory(prefix="parity-pip-") as scratch:
         report = Path(scratch) / "report.json"
-        target = Path(scratch) / "target"
-        result = run_pip(python, install_args(target, "--dry-run", "--report", str(report), *requirements))
-        check_pip_result(result, "resolving " + ", ".join(requirements), python)
+        extra = ["--dry-run", "--report", str(report), "--find-links", str(builds.folder)]
+        extra += ["--constraint", str(constraints)] if constraints else []
+        result = run_pip(builds.python, install_args(Path(scratch) / "target", builds.target, *extra, *roots))
+        check_pip_result(result, "resolving " + ", ".join(roots))
         entries = json.loads(report.read_text(encoding="utf-8"))["install"]
     packages = {canonical_name(entry["metadata"]["name"]): resolved_from_report(entry) for entry in entries}
     return Resolution(packages, indexes_in(result.stdout))
@@ -91,106 +149,76 @@ def pip_resolve(requirements: list[str], python: str) -> Resolution:
 def resolved_from_report(entry: dict) -> Resolved:
     metadata, download = entry["metadata"], entry["download_info"]
     url = download["url"]
-    wheel = Wheel(
+    locked = Locked(
         name=canonical_name(metadata["name"]),
         version=metadata["version"],
         filename=urllib.parse.unquote(url.rsplit("/", 1)[-1]),
         url=url,
         sha256=download["archive_info"]["hashes"]["sha256"],
     )
-    return Resolved(wheel, tuple(metadata.get("requires_dist") or ()))
+    return Resolved(locked, tuple(metadata.get("requires_dist") or ()))
 
 
-def applies_on_pyodide(requirement: Requirement, extras: Iterable[str]) -> bool:
+def locked_file(package: Locked, builds: SourceBuilds, indexes: list[str]) -> Locked:
+    """What the lock names: the source distribution of a wheel built here, else the wheel's public URL."""
+    source = builds.source_of(package.name, package.version)
+    if source:
+        return Locked(source.name, source.version, source.filename, source.url, source.sha256)
+    url = index.public_url(package.name, package.filename, package.url, package.sha256, indexes)
+    return Locked(package.name, package.version, package.filename, url, package.sha256)
+
+
+def applies_on(requirement: Requirement, extras: Iterable[str], target: PythonTarget) -> bool:
     if requirement.marker is None:
         return True
-    return any(requirement.marker.evaluate({**PYODIDE_MARKERS, "extra": extra}) for extra in ("", *extras))
+    markers = target.markers()
+    return any(requirement.marker.evaluate({**markers, "extra": extra}) for extra in ("", *extras))
 
 
-def needed_on_pyodide(roots: list[str], resolved: dict[str, Resolved]) -> tuple[list[Wheel], list[str]]:
+def needed_on_pyodide(
+    roots: list[str], resolved: dict[str, Resolved], target: PythonTarget
+) -> tuple[list[Locked], list[str]]:
     """Walk the dependency graph from the roots with Pyodide's markers.
 
-    Returns the wheels to install and the requirements pip did not resolve because the host's markers excluded them.
+    Returns the files to install and the requirements pip did not resolve because the host's markers excluded them.
     """
     pending = [Requirement(text) for text in roots]
-    wheels: dict[str, Wheel] = {}
+    needed: dict[str, Locked] = {}
     unresolved: list[str] = []
     seen: set[tuple[str, frozenset[str]]] = set()
     while pending:
         requirement = pending.pop()
         name, extras = canonical_name(requirement.name), frozenset(requirement.extras)
-        if (name, extras) in seen or not applies_on_pyodide(requirement, ()):
+        if (name, extras) in seen or not applies_on(requirement, (), target):
             continue
         seen.add((name, extras))
         if name not in resolved:
             unresolved.append(str(without_marker(requirement)))
             continue
-        wheels[name] = resolved[name].wheel
+        needed[name] = resolved[name].locked
         dependencies = (Requirement(text) for text in resolved[name].requires)
-        pending.extend(dependency for dependency in dependencies if applies_on_pyodide(dependency, extras))
-    return list(wheels.values()), unresolved
+        # A dependency's marker is judged here, with its dependent's extras (`h2; extra == "http2"`), and only here.
+        pending.extend(without_marker(item) for item in dependencies if applies_on(item, extras, target))
+    return list(needed.values()), unresolved
 
 
-def resolve_for_pyodide(requirements: list[str], python: str) -> list[Wheel]:
-    """The wheels Pyodide needs for the requirements, sorted by name, each with a URL anyone can download."""
-    try:
-        wheels, indexes = resolve_roots(requirements, python)
-    except NoPureWheelError:
-        raise every_missing_wheel(requirements, python) from None
-    return [with_public_url(wheel, indexes) for wheel in wheels]
-
-
-def every_missing_wheel(requirements: list[str], python: str) -> NoPureWheelError:
-    """pip stops at the first package without a usable wheel; resolve each requirement alone to name them all."""
-    needed_by: dict[str, str] = {}
+def every_missing(requirements: list[str], builds: SourceBuilds, first: Unresolvable) -> NoUsableDistribution:
+    """pip stops at the first package it cannot place; resolve each requirement alone to name them all."""
+    found: dict[str, Missing] = {}
+    indexes = first.indexes
     for requirement in requirements:
         try:
-            resolve_roots([requirement], python)
-        except NoPureWheelError as error:
-            for name in error.packages:
-                needed_by.setdefault(name, Requirement(requirement).name)
-    return NoPureWheelError(list(needed_by), needed_by)
-
-
-def resolve_roots(requirements: list[str], python: str) -> tuple[list[Wheel], list[str]]:
-    roots = list(requirements)
-    for _ in range(MAX_RESOLVE_ROUNDS):
-        resolution = pip_resolve(roots, python)
-        wheels, unresolved = needed_on_pyodide(roots, resolution.packages)
-        if not unresolved:
-            return sorted(wheels, key=lambda wheel: wheel.name), resolution.indexes
-        roots += unresolved
-    raise PythonModulesError(f"could not resolve {', '.join(requirements)} for Pyodide: still missing {unresolved}")
-
-
-def with_public_url(wheel: Wheel, indexes: list[str]) -> Wheel:
-    """pip may take a wheel from a local mirror (file://); a committed lock names where anyone can download it."""
-    if wheel.url.startswith(("https://", "http://")):
-        return wheel
-    web_indexes = [index for index in indexes if index.startswith(("https://", "http://"))]
-    for index in web_indexes:
-        url = url_on_index(index, wheel)
-        if url:
-            return replace(wheel, url=url)
-    unreachable = unreachable_indexes(web_indexes)
-    if unreachable:
-        raise IndexUnreachable(unreachable)
-    raise PythonModulesError(
-        f"pip took {wheel.filename} from {wheel.url}, and no package index ({', '.join(web_indexes) or 'none'}) "
-        f"lists that file with sha256 {wheel.sha256}: a committed lock must name a URL anyone can download"
-    )
-
-
-def url_on_index(index: str, wheel: Wheel) -> str | None:
-    """The wheel's URL from the index's JSON simple API (PEP 691), if it lists the same file."""
-    page = f"{index.rstrip('/')}/{wheel.name}/"
-    try:
-        with urllib.request.urlopen(urllib.request.Request(page, headers={"Accept": SIMPLE_JSON}), timeout=30) as got:
-            files = json.load(got).get("files", [])
-            base = got.url
-    except (OSError, ValueError):
-        return None
-    for file in files:
-        if file.get("filename") == wheel.filename and file.get("hashes", {}).get("sha256") == wheel.sha256:
-            return urllib.parse.urljoin(base, file["url"])
-    return None
+            resolve_roots([requirement], builds)
+        except (IndexUnreachable, HashMismatch):
+            raise
+        except Unresolvable as failure:
+            root = canonical_name(Requirement(requirement).name)
+            for item in failure.missing:
+                needed_by = requirement if item.name != root else None
+                found.setdefault(item.name, Missing(item.name, item.requirement, item.reason, needed_by))
+        except PythonModulesError:
+            continue  # alone it fails otherwise (a conflict): what it lacks is named with the others, if at all
+    for item in first.missing:  # when only the requirements together pull it in
+        found.setdefault(item.name, item)
+    lines = [explain(item, builds.target, indexes) for item in found.values()]
+    return NoUsableDistribution(list(found), lines)

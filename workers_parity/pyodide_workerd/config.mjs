@@ -1,5 +1,5 @@
-// Reads a Python Worker folder with wrangler's own config reader: name, main, compatibility date and flags,
-// bindings and vars, as miniflare worker options.
+// Reads a Python Worker folder with wrangler's own config reader (wrangler.jsonc, wrangler.json or wrangler.toml):
+// name, main, compatibility date and flags, bindings and vars, as miniflare worker options.
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -7,35 +7,64 @@ import { packageRequire as require } from "./packages.mjs";
 
 export class StartupError extends Error {}
 
+export const CONFIG_NAMES = ["wrangler.jsonc", "wrangler.json", "wrangler.toml"]; // wrangler's own preference
 // Flags that belong to workerd's own Python support: passed to Python, not to workerd (which would then try
 // to download its Pyodide bundle).
 const PYTHON_ONLY_FLAGS = new Set(["python_workers", "python_workers_development"]);
+// Options that describe the worker's code or its place in a dev session, not its bindings: the host sets them.
+const NOT_BINDINGS = [
+  "rootPath",
+  "compatibilityDate",
+  "compatibilityFlags",
+  "modulesRules",
+  "modules",
+  "name",
+  "routes",
+  "unsafeDirectSockets",
+];
 
 export function readWorkerConfig(workerDir) {
-  const configPath = path.join(workerDir, "wrangler.jsonc");
-  if (!fs.existsSync(configPath)) throw new StartupError(`no wrangler.jsonc in ${workerDir}`);
+  const configPath = configFile(workerDir);
   const { config, workerOptions } = cachedWranglerReading(workerDir, configPath);
   const mainPath = checkedMain(config, workerDir, configPath);
-  const pythonModulesDir = path.join(workerDir, "python_modules");
-  if (!fs.existsSync(pythonModulesDir)) {
-    throw new StartupError(
-      `no python_modules/ in ${workerDir} (install workers-runtime-sdk and the worker's packages there)`,
-    );
-  }
   const flags = config.compatibility_flags ?? [];
   return {
     workerDir,
     configPath,
     name: config.name ?? path.basename(workerDir),
     main: path.relative(workerDir, mainPath),
+    mainPath,
     srcDir: path.dirname(mainPath),
     mainModule: path.basename(mainPath, ".py"),
-    pythonModulesDir,
-    compatibilityDate: config.compatibility_date,
-    compatibilityFlags: flags.filter((flag) => !PYTHON_ONLY_FLAGS.has(flag)),
+    pythonModulesDir: path.join(workerDir, "python_modules"),
+    compatibilityDate: config.compatibility_date ?? today(),
+    compatibilityFlags: hostFlags(flags, config.compatibility_date ?? today()),
     pythonFlags: flags.filter((flag) => PYTHON_ONLY_FLAGS.has(flag)),
     bindingOptions: bindingOptions(workerOptions),
+    classNames: entrypointClassNames(workerOptions, config.name),
   };
+}
+
+// workerd compiles WebAssembly at start-up only from 2025-06-01 on (allow_eval_during_startup); its own Python
+// compiles through an internal binding at any date, so the host, standing in for it, gets the flag.
+const STARTUP_COMPILATION_DATE = "2025-06-01";
+
+function hostFlags(flags, compatibilityDate) {
+  const forWorkerd = flags.filter((flag) => !PYTHON_ONLY_FLAGS.has(flag));
+  const compiles = compatibilityDate >= STARTUP_COMPILATION_DATE || forWorkerd.includes("allow_eval_during_startup");
+  if (forWorkerd.includes("disallow_eval_during_startup")) {
+    throw new StartupError(
+      "disallow_eval_during_startup: pyodide-workerd compiles Pyodide's WebAssembly at start-up; remove the flag",
+    );
+  }
+  return compiles ? forWorkerd : [...forWorkerd, "allow_eval_during_startup"];
+}
+
+function configFile(workerDir) {
+  if (!fs.existsSync(workerDir)) throw new StartupError(`no such folder: ${workerDir}`);
+  const found = CONFIG_NAMES.map((name) => path.join(workerDir, name)).find((file) => fs.existsSync(file));
+  if (!found) throw new StartupError(`no wrangler config in ${workerDir} (looked for ${CONFIG_NAMES.join(", ")})`);
+  return found;
 }
 
 function checkedMain(config, workerDir, configPath) {
@@ -48,38 +77,64 @@ function checkedMain(config, workerDir, configPath) {
   return mainPath;
 }
 
-// The worker options that describe bindings and vars; the modules, compatibility settings and rules are the host's.
+// wrangler dev's default for a config without one: today's date.
+function today() {
+  return new Date().toISOString().slice(0, 10);
+}
+
 function bindingOptions(workerOptions) {
-  const { rootPath, compatibilityDate, compatibilityFlags, modulesRules, modules, ...bindings } = workerOptions;
+  const bindings = { ...workerOptions };
+  for (const key of NOT_BINDINGS) delete bindings[key];
   return bindings;
 }
 
+// The classes the config names (Durable Objects, Workflows, entrypoints of service bindings to this worker):
+// the host must export them whatever the main module's source looks like.
+function entrypointClassNames(workerOptions, workerName) {
+  const names = new Set();
+  for (const binding of Object.values(workerOptions.durableObjects ?? {})) {
+    const className = typeof binding === "string" ? binding : binding.className;
+    if (className && !binding.scriptName) names.add(className);
+  }
+  for (const workflow of Object.values(workerOptions.workflows ?? {})) {
+    if (workflow.className && !workflow.scriptName) names.add(workflow.className);
+  }
+  for (const service of Object.values(workerOptions.serviceBindings ?? {})) {
+    const selfBound = service?.name === workerName || service?.name === Symbol.for("miniflare.kCurrentWorker");
+    if (selfBound && service.entrypoint) names.add(service.entrypoint);
+  }
+  return [...names];
+}
+
 // Loading wrangler takes most of a second, so what it reads from a config is kept, keyed by everything it reads.
-const CONFIG_INPUTS = ["wrangler.jsonc", ".dev.vars", ".env"];
+const CONFIG_INPUTS = [...CONFIG_NAMES, ".dev.vars", ".env"];
 
 function cachedWranglerReading(workerDir, configPath) {
   const hash = crypto.createHash("sha256").update(require("wrangler/package.json").version);
   for (const name of CONFIG_INPUTS) {
     const file = path.join(workerDir, name);
-    hash.update(`\0${name}\0`).update(fs.existsSync(file) ? fs.readFileSync(file) : "");
+    hash.update(`\0${name}\0`).update(fs.existsSync(file) ? fs.readFileSync(file) : "\0missing");
   }
-  const cacheFile = path.join(
-    workerDir,
-    ".wrangler",
-    "pyodide-workerd",
-    `config-${hash.digest("hex").slice(0, 24)}.json`,
-  );
+  const cacheDir = path.join(workerDir, ".wrangler", "pyodide-workerd");
+  const cacheFile = path.join(cacheDir, `config-${hash.digest("hex").slice(0, 24)}.json`);
   try {
     return JSON.parse(fs.readFileSync(cacheFile, "utf8"));
   } catch {
     const reading = readWithWrangler(configPath);
-    fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
-    for (const stale of fs.readdirSync(path.dirname(cacheFile))) {
-      if (stale.startsWith("config-")) fs.rmSync(path.join(path.dirname(cacheFile), stale), { force: true });
-    }
-    fs.writeFileSync(cacheFile, JSON.stringify(reading));
+    saveReading(cacheDir, cacheFile, reading);
     return reading;
   }
+}
+
+// A folder we cannot write to still runs; it just reads its config again next time.
+function saveReading(cacheDir, cacheFile, reading) {
+  try {
+    fs.mkdirSync(cacheDir, { recursive: true });
+    for (const stale of fs.readdirSync(cacheDir)) {
+      if (stale.startsWith("config-")) fs.rmSync(path.join(cacheDir, stale), { force: true });
+    }
+    fs.writeFileSync(cacheFile, JSON.stringify(reading));
+  } catch {}
 }
 
 function readWithWrangler(configPath) {

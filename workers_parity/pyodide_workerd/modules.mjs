@@ -1,56 +1,92 @@
-// What the host worker is made of: its own modules, Pyodide's files, the runtime's Python files and the worker's
-// src/ and python_modules/, as the module list miniflare gives workerd.
+// What the host worker is made of, as the module list miniflare gives workerd: the generated main module, the
+// host's own modules, Pyodide's files, the runtime's Python files, the worker's src/ and python_modules/ (Data),
+// their native libraries (CompiledWasm, see host/dynlibs.mjs) and their JavaScript modules.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { mainModuleSource } from "./exports.mjs";
 import { packageRequire } from "./packages.mjs";
 
 const RUNTIME_DIR = path.dirname(fileURLToPath(import.meta.url));
 const HOST_DIR = path.join(RUNTIME_DIR, "host");
 const PYTHON_DIR = path.join(RUNTIME_DIR, "python");
-const PYODIDE_DIR = path.dirname(packageRequire.resolve("pyodide/package.json"));
 const PYODIDE_FILES = {
   "pyodide.mjs": "ESModule",
-  "pyodide.asm.mjs": "ESModule",
   "pyodide.asm.wasm": "CompiledWasm",
   "python_stdlib.zip": "Data",
   "pyodide-lock.json": "Text",
 };
-const SKIPPED = new Set(["__pycache__", "node_modules", ".wrangler", ".venv"]);
+const SKIPPED = new Set(["__pycache__", "node_modules", ".wrangler", ".venv", ".venv-workers", ".git"]);
+const NATIVE_LIBRARY = /\.so(\.\d+)*$/;
+// JavaScript the worker's Python may import (`import_from_javascript`): its own, and the Workers SDK's.
+const JS_MODULES = { src: /\.m?js$/, python_modules: /^workers\/[^/]+\.m?js$/ };
+
+// miniflare wants absolute module paths under `modulesRoot`; they only name modules, nothing is read from them.
+export const MODULES_ROOT = "/pyodide-workerd";
 
 // The module list for one start: `mode` is "snapshot" (answer with a memory snapshot) or "serve".
-export function hostModules({ config, mode, snapshot, preload }) {
+export function hostModules({ config, mode, snapshot, preload, exportNames, pyodidePackage, testScheduled }) {
+  const roots = { runtime: PYTHON_DIR, python_modules: config.pythonModulesDir, src: config.srcDir };
   const groups = {
     runtime: listFiles(PYTHON_DIR),
     python_modules: listFiles(config.pythonModulesDir),
     src: listFiles(config.srcDir).filter((file) => !file.split(path.sep)[0].startsWith("python_modules")),
   };
-  const roots = { runtime: PYTHON_DIR, python_modules: config.pythonModulesDir, src: config.srcDir };
+  const pyodideDir = path.dirname(packageRequire.resolve(`${pyodidePackage}/package.json`));
   const modules = [
-    ...hostFiles().map((name) => module("ESModule", name, path.join(HOST_DIR, name))),
+    generated("main.mjs", mainModuleSource(mode === "snapshot" ? [] : exportNames)),
+    ...hostFiles().map((name) => fileModule("ESModule", name, path.join(HOST_DIR, name))),
     ...Object.entries(PYODIDE_FILES).map(([name, type]) =>
-      module(type, `pyodide/${name}`, path.join(PYODIDE_DIR, name)),
+      fileModule(type, `pyodide/${name}`, path.join(pyodideDir, name)),
     ),
+    emscriptenModule(pyodideDir),
   ];
   const index = {};
+  const libraries = [];
   for (const [group, files] of Object.entries(groups)) {
     index[group] = files.map((file) => `files/${group}/${toPosix(file)}`);
-    for (const file of files)
-      modules.push(module("Data", `files/${group}/${toPosix(file)}`, path.join(roots[group], file)));
+    for (const file of files) {
+      const name = `files/${group}/${toPosix(file)}`;
+      const contents = fs.readFileSync(path.join(roots[group], file));
+      modules.push({ type: "Data", path: moduleName(name), contents });
+      if (NATIVE_LIBRARY.test(file) && isWebAssembly(contents)) {
+        modules.push({ type: "CompiledWasm", path: moduleName(`${name}.wasm`), contents });
+        libraries.push(name);
+      }
+      if (JS_MODULES[group]?.test(toPosix(file))) {
+        const importName = group === "src" ? toPosix(file) : `python_modules/${toPosix(file)}`;
+        modules.push({ type: "ESModule", path: moduleName(importName), contents });
+      }
+    }
   }
-  modules.push(generated("files.mjs", filesModule(index)));
-  modules.push(generated("setup.mjs", setupModule({ config, mode, snapshot, preload })));
-  if (snapshot) modules.push({ type: "Data", path: moduleName("snapshot.bin"), contents: snapshot });
+  modules.push(generated("files.mjs", filesModule(index, libraries)));
+  modules.push(generated("setup.mjs", setupModule({ config, mode, snapshot, preload, pyodideDir, testScheduled })));
+  if (snapshot) modules.push({ type: "Data", path: moduleName("snapshot.bin"), contents: snapshot.bytes });
   return modules;
 }
 
-// The main module comes first: workerd runs the first module of the list.
-function hostFiles() {
-  const names = fs.readdirSync(HOST_DIR).filter((name) => name.endsWith(".mjs"));
-  return ["host.mjs", ...names.filter((name) => name !== "host.mjs").sort()];
+function isWebAssembly(contents) {
+  return contents.subarray(0, 4).equals(WASM_MAGIC);
 }
 
-function module(type, name, file) {
+const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
+
+// Pyodide's Emscripten module: an ES module since 314; before, a script that sets a global, made a module here.
+function emscriptenModule(pyodideDir) {
+  const moduleFile = path.join(pyodideDir, "pyodide.asm.mjs");
+  if (fs.existsSync(moduleFile)) return fileModule("ESModule", "pyodide/pyodide.asm.mjs", moduleFile);
+  const script = fs.readFileSync(path.join(pyodideDir, "pyodide.asm.js"), "utf8");
+  return generated("pyodide/pyodide.asm.mjs", `${script}\nexport default globalThis._createPyodideModule;\n`);
+}
+
+function hostFiles() {
+  return fs
+    .readdirSync(HOST_DIR)
+    .filter((name) => name.endsWith(".mjs"))
+    .sort();
+}
+
+function fileModule(type, name, file) {
   return { type, path: moduleName(name), contents: fs.readFileSync(file) };
 }
 
@@ -58,44 +94,53 @@ function generated(name, source) {
   return { type: "ESModule", path: moduleName(name), contents: source };
 }
 
-// miniflare wants absolute module paths under `modulesRoot`; they only name modules, nothing is read from them.
-export const MODULES_ROOT = "/pyodide-workerd";
-
 function moduleName(name) {
   return path.posix.join(MODULES_ROOT, name);
 }
 
-// files.mjs: { group: { relative path: ArrayBuffer } }, one static import per file.
-function filesModule(index) {
+// files.mjs: { group: { relative path: ArrayBuffer } } plus the native libraries, one static import per module.
+function filesModule(index, libraries) {
   const imports = [];
+  const variableFor = (name) => {
+    const variable = `module${imports.length}`;
+    imports.push(`import ${variable} from ${JSON.stringify(`./${name}`)};`);
+    return variable;
+  };
   const groups = Object.entries(index).map(([group, names]) => {
-    const entries = names.map((name) => {
-      const variable = `file${imports.length}`;
-      imports.push(`import ${variable} from ${JSON.stringify(`./${name}`)};`);
-      return `    ${JSON.stringify(name.slice(`files/${group}/`.length))}: ${variable},`;
-    });
+    const entries = names.map(
+      (name) => `    ${JSON.stringify(name.slice(`files/${group}/`.length))}: ${variableFor(name)},`,
+    );
     return `  ${JSON.stringify(group)}: {\n${entries.join("\n")}\n  },`;
   });
-  return `${imports.join("\n")}\nexport default {\n${groups.join("\n")}\n};\n`;
+  const compiled = libraries.map(
+    (name) => `    { bytes: ${variableFor(name)}, module: ${variableFor(`${name}.wasm`)} },`,
+  );
+  return `${imports.join("\n")}\nexport default {\n${groups.join("\n")}\n  libraries: [\n${compiled.join("\n")}\n  ],\n};\n`;
 }
 
-function setupModule({ config, mode, snapshot, preload }) {
+function setupModule({ config, mode, snapshot, preload, pyodideDir, testScheduled }) {
   const values = {
     mode,
+    snapshotLibraries: snapshot?.libraries ?? [],
     mainModule: config.mainModule,
     pythonFlags: config.pythonFlags,
     preload,
-    versions: { pyodide: packageVersion("pyodide"), workerd: packageVersion("workerd") },
+    testScheduled: Boolean(testScheduled),
+    versions: {
+      pyodide: versionOf(pyodideDir),
+      workerd: versionOf(path.dirname(packageRequire.resolve("workerd/package.json"))),
+    },
   };
   const snapshotImport = snapshot ? 'import snapshot from "./snapshot.bin";\n' : "const snapshot = null;\n";
   return `${snapshotImport}export default { ...${JSON.stringify(values)}, snapshot };\n`;
 }
 
-function packageVersion(name) {
-  return packageRequire(`${name}/package.json`).version;
+function versionOf(packageDir) {
+  return JSON.parse(fs.readFileSync(path.join(packageDir, "package.json"), "utf8")).version;
 }
 
 function listFiles(dir) {
+  if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())

@@ -6,8 +6,9 @@ import module from "node:module";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { readWorkerConfig, StartupError } from "./config.mjs";
-import { packageRequire as require } from "./packages.mjs";
+import { exportNames } from "./exports.mjs";
 import { hostModules, MODULES_ROOT } from "./modules.mjs";
+import { packageRequire as require } from "./packages.mjs";
 import { hasSnapshots, modulesToPreload, readSnapshot, snapshotFile, snapshotKey, writeSnapshot } from "./snapshot.mjs";
 
 // Caches V8 bytecode of wrangler's and miniflare's bundles (in the OS temp folder): a faster start.
@@ -15,7 +16,7 @@ module.enableCompileCache?.();
 
 const USAGE =
   "usage: node serve.mjs --worker-dir DIR --port PORT [--ip 127.0.0.1] --persist-to STATE " +
-  "[--snapshot-dir DIR] [--no-snapshot] [--watch]";
+  "[--snapshot-dir DIR] [--no-snapshot] [--watch] [--test-scheduled] [--pyodide-package pyodide]";
 const OPTIONS = {
   "worker-dir": { type: "string" },
   port: { type: "string" },
@@ -24,8 +25,11 @@ const OPTIONS = {
   "snapshot-dir": { type: "string" },
   "no-snapshot": { type: "boolean", default: false },
   watch: { type: "boolean", default: false },
+  "test-scheduled": { type: "boolean", default: false },
+  "pyodide-package": { type: "string", default: "pyodide" },
 };
 const PARENT_CHECK_MS = 500;
+const MISSING_EXPORTS_MARKER = "pyodide-workerd: entrypoint classes not exported:"; // host/host.mjs says it
 const log = (message) => console.log(message);
 
 function parseOptions(argv) {
@@ -49,14 +53,16 @@ function parseOptions(argv) {
     stateDir: path.resolve(values["persist-to"]),
     snapshotDir: values["no-snapshot"] ? null : path.resolve(values["snapshot-dir"] ?? defaultSnapshotDir),
     watch: values.watch,
+    testScheduled: values["test-scheduled"],
+    pyodidePackage: values["pyodide-package"],
   };
 }
 
-function miniflareOptions(config, options, modules) {
+function miniflareOptions({ config, options, modules, withBindings }) {
   const { convertV4MiniflareOptions } = require("miniflare");
   const persistRoot = path.join(options.stateDir, "v3"); // `wrangler dev --persist-to STATE` keeps data in STATE/v3
   return convertV4MiniflareOptions({
-    ...config.bindingOptions,
+    ...(withBindings ? config.bindingOptions : {}),
     name: config.name,
     modules,
     modulesRoot: MODULES_ROOT,
@@ -64,24 +70,27 @@ function miniflareOptions(config, options, modules) {
     compatibilityFlags: config.compatibilityFlags,
     host: options.ip,
     port: options.port,
+    unsafeTriggerHandlers: withBindings, // /cdn-cgi/local/scheduled and /email, as under `wrangler dev`
+    cf: false, // offline: the placeholder `request.cf`, without trying to download the real one first
     resourcePersistencePath: persistRoot,
   });
 }
 
-// A snapshot taken in workerd itself, during a request, so it can be restored during one.
+// The snapshot is taken by a workerd of its own, at its start-up as the serving one restores it: the host alone,
+// without the worker's bindings, routes or assets, so nothing of the worker runs.
 async function takeSnapshot(config, options, preload) {
   const { Miniflare } = require("miniflare");
-  const modules = hostModules({ config, mode: "snapshot", snapshot: null, preload });
-  const snapshotter = withoutMiniflareSignalHandlers(
-    () => new Miniflare(miniflareOptions(config, { ...options, port: 0 }, modules)),
-  );
+  const modules = hostModules({ config, mode: "snapshot", snapshot: null, preload, ...hostChoices(options) });
+  const settings = miniflareOptions({ config, options: { ...options, port: 0 }, modules, withBindings: false });
+  const snapshotter = withoutMiniflareSignalHandlers(() => new Miniflare(settings));
   try {
     const response = await snapshotter.dispatchFetch("http://snapshot.invalid/");
     if (!response.ok) throw new StartupError(`taking the snapshot failed: ${await response.text()}`);
     for (const failure of JSON.parse(response.headers.get("x-preload-failed") ?? "[]")) {
-      console.error(`[pyodide-workerd] could not preload ${failure}`);
+      log(`snapshot: ${failure}: imported at start-up instead`);
     }
-    return Buffer.from(await response.arrayBuffer());
+    const libraries = JSON.parse(response.headers.get("x-libraries") ?? "[]");
+    return { bytes: Buffer.from(await response.arrayBuffer()), libraries };
   } finally {
     await snapshotter.dispose();
   }
@@ -92,14 +101,14 @@ async function snapshotFor(config, options, preload) {
     log("snapshot: disabled");
     return null;
   }
-  const { key, parts } = snapshotKey({ pyodideVersion: pyodideVersion(), config, preload });
+  const { key, parts } = snapshotKey({ pyodideVersion: pyodideVersion(options), config, preload });
   const file = snapshotFile(options.snapshotDir, key);
   const cached = readSnapshot(file);
   if (cached) {
     log(`snapshot: loaded ${file}`);
     return cached;
   }
-  // Announced before it starts (tens of seconds): a harness reading this log tells its user what the wait is for.
+  // Announced before it starts (seconds): a harness reading this log tells its user what the wait is for.
   log(`snapshot: taking ${file} (${hasSnapshots(options.snapshotDir) ? "its inputs changed" : "first start"})`);
   const snapshot = await takeSnapshot(config, options, preload);
   try {
@@ -111,24 +120,100 @@ async function snapshotFor(config, options, preload) {
   return snapshot;
 }
 
-function pyodideVersion() {
-  return require("pyodide/package.json").version;
+function hostChoices(options) {
+  return { pyodidePackage: options.pyodidePackage, testScheduled: options.testScheduled };
+}
+
+function pyodideVersion(options) {
+  return require(`${options.pyodidePackage}/package.json`).version;
+}
+
+function workerdVersion() {
+  return require("workerd/package.json").version;
 }
 
 async function main() {
   const options = parseOptions(process.argv.slice(2));
   exitWithParent();
+  checkPyodidePackage(options);
   const config = readWorkerConfig(options.workerDir);
+  if (!fs.existsSync(config.pythonModulesDir)) {
+    throw new StartupError(
+      `no python_modules/ in ${config.workerDir}: run \`workers-parity sync ${config.workerDir}\``,
+    );
+  }
   const preload = modulesToPreload(config.srcDir);
   const snapshot = await snapshotFor(config, options, preload);
-  const { Miniflare } = require("miniflare");
-  const modules = () => hostModules({ config, mode: "serve", snapshot, preload });
-  const build = () => ({ ...miniflareOptions(config, options, modules()), log: requestLog() });
-  const server = withoutMiniflareSignalHandlers(() => new Miniflare(build()));
+  const server = new Server(config, options, snapshot, preload);
   installShutdown(server);
-  const url = await server.ready;
-  log(`Ready on ${url.origin} (pyodide-workerd, Pyodide ${pyodideVersion()}, workerd ${workerdVersion()})`);
-  if (options.watch) watchSources(config.srcDir, () => server.setOptions(build()));
+  const url = await server.start();
+  log(`Ready on ${url.origin} (pyodide-workerd, Pyodide ${pyodideVersion(options)}, workerd ${workerdVersion()})`);
+  if (options.watch) watchSources(config.srcDir, (file) => server.reload(`${file} changed`));
+}
+
+function checkPyodidePackage(options) {
+  try {
+    require.resolve(`${options.pyodidePackage}/package.json`);
+  } catch {
+    throw new StartupError(`no npm package ${options.pyodidePackage} is installed (--pyodide-package)`);
+  }
+}
+
+// One workerd serving the worker. Its export names come from the main module's source (exports.mjs); a class the
+// host reports as not exported is added and workerd started again.
+class Server {
+  constructor(config, options, snapshot, preload) {
+    Object.assign(this, { config, options, snapshot, preload, addedNames: [] });
+  }
+
+  async start() {
+    const { Miniflare } = require("miniflare");
+    this.miniflare = withoutMiniflareSignalHandlers(() => new Miniflare(this.settings()));
+    return await this.miniflare.ready;
+  }
+
+  async reload(why) {
+    try {
+      await this.miniflare.setOptions(this.settings());
+      log(`reloaded: ${why}`);
+    } catch (error) {
+      console.error(`[pyodide-workerd] reload failed: ${error.message}`);
+    }
+  }
+
+  settings() {
+    const names = exportNames(this.config.mainPath, this.config.classNames, this.addedNames);
+    const modules = hostModules({
+      config: this.config,
+      mode: "serve",
+      snapshot: this.snapshot,
+      preload: this.preload,
+      exportNames: names,
+      ...hostChoices(this.options),
+    });
+    const settings = miniflareOptions({ config: this.config, options: this.options, modules, withBindings: true });
+    return { ...settings, log: requestLog(), handleStructuredLogs: (entry) => this.relay(entry) };
+  }
+
+  // workerd's own output (console.log of the worker, errors), passed on; the host's report of missing exports
+  // triggers a reload.
+  relay({ level, message }) {
+    if (level === "error" || level === "warn") console.error(message);
+    else console.log(message);
+    const marker = message.indexOf(MISSING_EXPORTS_MARKER);
+    if (marker >= 0) this.addMissingExports(message.slice(marker + MISSING_EXPORTS_MARKER.length));
+  }
+
+  addMissingExports(text) {
+    const names = JSON.parse(text.split("\n")[0]).filter((name) => !this.addedNames.includes(name));
+    if (names.length === 0) return;
+    this.addedNames.push(...names);
+    this.reload(`exporting ${names.join(", ")}`);
+  }
+
+  async dispose() {
+    await this.miniflare?.dispose();
+  }
 }
 
 // One line per request, as `wrangler dev` prints them ("GET /hello 200 OK (3ms)"): miniflare writes them through
@@ -141,25 +226,14 @@ function requestLog() {
   return new requestsOnly(LogLevel.INFO, { prefix: "pyodide-workerd" });
 }
 
-function workerdVersion() {
-  return require("workerd/package.json").version;
-}
-
 // Reload on edit, as `wrangler dev` does: the worker's own modules are not in the snapshot, so the new
 // code is served after a quick restart of workerd.
 function watchSources(srcDir, reload) {
   let timer = null;
   fs.watch(srcDir, { recursive: true }, (event, file) => {
-    if (!file?.endsWith(".py")) return;
+    if (!file || file.split(path.sep).some((part) => part === "__pycache__" || part.startsWith("."))) return;
     clearTimeout(timer);
-    timer = setTimeout(async () => {
-      try {
-        await reload();
-        log(`reloaded: ${file} changed`);
-      } catch (error) {
-        console.error(`[pyodide-workerd] reload failed: ${error.message}`);
-      }
-    }, 100);
+    timer = setTimeout(() => reload(file), 100);
   });
 }
 

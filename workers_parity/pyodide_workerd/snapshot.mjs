@@ -52,7 +52,8 @@ export function snapshotKey({ pyodideVersion, config, preload }) {
     pyodide: pyodideVersion,
     sdk: sdkVersion(config.pythonModulesDir),
     runtime: hashFiles(RUNTIME_DIR, runtimeSources()),
-    compatibilityFlags: [...config.compatibilityFlags].sort(),
+    compatibilityDate: config.compatibilityDate,
+    compatibilityFlags: [...config.compatibilityFlags, ...config.pythonFlags].sort(),
     preload,
     pythonModules: hashFiles(config.pythonModulesDir, packageFiles(config.pythonModulesDir), { contents: false }),
   };
@@ -61,6 +62,7 @@ export function snapshotKey({ pyodideVersion, config, preload }) {
 }
 
 export function sdkVersion(pythonModulesDir) {
+  if (!fs.existsSync(pythonModulesDir)) return null;
   const distInfo = fs.readdirSync(pythonModulesDir).find((name) => /^workers_runtime_sdk-.*\.dist-info$/.test(name));
   return distInfo ? distInfo.slice("workers_runtime_sdk-".length, -".dist-info".length) : null;
 }
@@ -69,12 +71,26 @@ export function snapshotFile(dir, key) {
   return path.join(dir, `${SNAPSHOT_PREFIX}${key}.bin`);
 }
 
+// { bytes, libraries } of a complete snapshot file, or null: missing, cut short or not a snapshot is no snapshot.
 export function readSnapshot(file) {
   try {
-    return fs.readFileSync(file);
+    const bytes = fs.readFileSync(file);
+    const { libraries } = JSON.parse(fs.readFileSync(describingFile(file), "utf8"));
+    return isPyodideSnapshot(bytes) && Array.isArray(libraries) ? { bytes, libraries } : null;
   } catch {
     return null;
   }
+}
+
+const SNAPSHOT_MAGIC = 1886286592; // Pyodide's, the first 32-bit word of every memory snapshot
+const SNAPSHOT_HEADER_BYTES = 48;
+
+function isPyodideSnapshot(bytes) {
+  return bytes.length > SNAPSHOT_HEADER_BYTES && bytes.readUInt32LE(0) === SNAPSHOT_MAGIC;
+}
+
+function describingFile(file) {
+  return file.replace(/\.bin$/, ".json");
 }
 
 // Whether dir holds any snapshot: none means a first start, some means their inputs changed since.
@@ -86,15 +102,19 @@ export function hasSnapshots(dir) {
   }
 }
 
-// Written under a temporary name first so that a concurrent start never reads half a file.
-export function writeSnapshot(file, bytes, parts) {
+// Written under temporary names first, description then bytes, so that a concurrent start never reads half a file.
+export function writeSnapshot(file, { bytes, libraries }, parts) {
   const dir = path.dirname(file);
   fs.mkdirSync(dir, { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, bytes);
-  fs.renameSync(temporary, file);
-  fs.writeFileSync(file.replace(/\.bin$/, ".json"), JSON.stringify(parts, null, 2) + "\n");
+  writeAtomically(describingFile(file), JSON.stringify({ parts, libraries }, null, 2) + "\n");
+  writeAtomically(file, bytes);
   removeStaleSnapshots(dir, path.basename(file, ".bin"));
+}
+
+function writeAtomically(file, contents) {
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, contents);
+  fs.renameSync(temporary, file);
 }
 
 function removeStaleSnapshots(dir, keep) {
@@ -109,6 +129,7 @@ function runtimeSources() {
 }
 
 function packageFiles(dir) {
+  if (!fs.existsSync(dir)) return [];
   return listFiles(dir).filter((file) => !file.split(path.sep).includes("__pycache__"));
 }
 

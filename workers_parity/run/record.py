@@ -28,7 +28,7 @@ def new_run(suite: Suite, selection: Selection, command: str, args: list[str]) -
         started=runinfo.now(),
         targets={target.id: target.worker_and_runtime for target in selection.targets},
         workers=suite.project.ids(),
-        cases=[case.id for case in suite.cases],
+        cases=suite.case_ids(),
         plugins=[str(path) for path in suite.plugins.paths],
     )
 

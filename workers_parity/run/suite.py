@@ -29,6 +29,20 @@ class Suite:
     def files(self) -> tuple[Path, ...]:
         return case_paths(self.project)
 
+    def case_ids(self) -> dict[str, list[str]]:
+        """Each case file (relative to the project's root, as the report lists it) with its case ids in order: what
+        a whole run covers, recorded in the results so that the report can name a file or case without a result."""
+        by_file: dict[str, list[str]] = {_relative(path, self.project.root): [] for path in self.files}
+        for case in self.cases:
+            if case.source is not None:
+                by_file.setdefault(_relative(case.source.path, self.project.root), []).append(case.id)
+        return by_file
+
+
+def _relative(path: Path, root: Path) -> str:
+    path, root = path.resolve(), root.resolve()
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
 
 def found_path(project: Project) -> Path:
     """Where the fuzzer appends what it finds: the config's `found_cases`, else parity-found.toml beside it."""

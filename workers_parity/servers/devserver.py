@@ -18,6 +18,7 @@ from typing import IO
 import psutil
 import requests
 
+from workers_parity.pymodules import releases
 from workers_parity.servers import guard, liveservers, runtimes, startlog, state, toolchain
 from workers_parity.servers.ports import port_is_free
 from workers_parity.servers.registry import Worker
@@ -97,6 +98,21 @@ def http_status(url: str, timeout: float = 2.0) -> int | None:
         return None
 
 
+def listening_session(port: int) -> tuple[int | None, str]:
+    """The session of the process listening on a local port (a guard's pid for our servers); else None, and why
+    it cannot be named."""
+    try:
+        holder = liveservers.port_holder(port)
+    except psutil.Error as error:  # AccessDenied where listing sockets needs privileges
+        return None, f"psutil cannot list the listening sockets ({type(error).__name__}: {error})"
+    if holder is None:
+        return None, f"psutil names no process listening on port {port} (another user's, or none any more)"
+    found = guard.proc_stat(holder.pid)
+    if found is None:
+        return None, f"the process listening on port {port} (pid {holder.pid}) ended or cannot be read in /proc"
+    return found.session, ""
+
+
 @dataclass
 class DevServer:
     """One worker's dev server on one port and state folder, logging to its own file."""
@@ -110,6 +126,7 @@ class DevServer:
     process: subprocess.Popen | None = field(default=None, repr=False)
     startup_seconds: float | None = None
     choice: runtimes.Choice | None = None
+    python: releases.Choice | None = None  # a Python worker's Python, once prepared
     extra_args: tuple[str, ...] = ()  # appended to the runtime's command line (e.g. pyodide-workerd's --no-snapshot)
     watch: bool = False  # reload the worker when its files change (wrangler dev always does)
     record_path: Path | None = field(default=None, repr=False)  # our entry in liveservers.RUN_DIR while running
@@ -118,7 +135,8 @@ class DevServer:
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self, timeout: float = 180.0, migrate: bool = True) -> DevServer:
+    def start(self, timeout: float = 180.0, migrate: bool = True, prepare: bool = True) -> DevServer:
+        """prepare=False: the worker needs no python_modules/ (a probe worker without dependencies)."""
         if not port_is_free(self.port, self.host):
             raise PortInUse(
                 f"{self.worker.name}: port {self.port} is already in use on {self.host} "
@@ -128,7 +146,10 @@ class DevServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.choice = self.choice or runtimes.select(self.worker, self.runtime)
         self._log_line(f"runtime: {self.choice.runtime} ({self.choice.reason})")
-        runtimes.prepare(self.worker, self.choice.runtime)
+        if prepare:
+            self.python = runtimes.prepare(self.worker, self.choice.runtime)
+            if self.python is not None:
+                self._log_line(f"python: {self.python.release.describe()}, {self.python.reason}")
         if migrate:
             apply_migrations(self.worker, self.state_dir, self.log_path)
         self._spawn()
@@ -142,7 +163,12 @@ class DevServer:
 
     def _spawn(self) -> None:
         launch = runtimes.launch(
-            self.worker, self.choice.runtime, port=self.port, host=self.host, state_dir=self.state_dir
+            self.worker,
+            self.choice.runtime,
+            port=self.port,
+            host=self.host,
+            state_dir=self.state_dir,
+            python=self.python,
         )
         argv = [*launch.argv, *self.extra_args, *(runtimes.watch_flags(self.choice.runtime) if self.watch else ())]
         self._log_line(f"$ {' '.join(argv)}")
@@ -201,15 +227,21 @@ class DevServer:
 
     def _check_the_answer_was_its_own(self) -> None:
         """Readiness is an HTTP answer on the port: it must come from this server's session, not from a process that
-        took the port between the free-port check and the server's own bind (the server then fails to listen)."""
-        holder = liveservers.port_holder(self.port)
-        found = guard.proc_stat(holder.pid) if holder is not None else None
-        if found is not None and found.session != self.process.pid:
-            self.stop()
-            raise PortInUse(
-                f"{self.worker.name}: port {self.port} was taken by another process while the server started, "
-                + liveservers.who_holds(self.port)
+        took the port between the free-port check and the server's own bind (the server then fails to listen). An
+        answer that cannot be shown to be this server's is not readiness either (fail closed)."""
+        session, unknown = listening_session(self.port)
+        if session == self.process.pid:
+            return
+        self.stop()
+        if session is None:
+            raise StartFailed(
+                f"{self.worker.name}: {self.base_url} answered, but the answer cannot be shown to be this server's, "
+                f"so it is not ready: {unknown}"
             )
+        raise PortInUse(
+            f"{self.worker.name}: port {self.port} was taken by another process while the server started, "
+            + liveservers.who_holds(self.port)
+        )
 
     @property
     def running(self) -> bool:

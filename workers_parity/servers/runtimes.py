@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workers_parity import PACKAGE_DIR, project
+from workers_parity.pymodules import for_worker, releases
 from workers_parity.servers import cache, toolchain
 from workers_parity.servers.ports import free_port
 from workers_parity.servers.registry import Runtime, Worker
@@ -78,16 +79,20 @@ def bundle_dir() -> Path | None:
 
 
 def workerd_python_availability() -> Availability:
-    """Can workerd start a Python worker here? It needs its Pyodide bundle: supplied on disk, or downloadable."""
+    """Can workerd start a Python worker here? Only after a start of it succeeded on this machine (workerd_python)."""
     folder = bundle_dir()
-    if folder is not None:
-        bundles = sorted(folder.glob("*.bin")) if folder.is_dir() else []
-        if bundles:
-            return Availability(True, f"Pyodide bundle supplied in {folder} ({bundles[0].name})")
+    if folder is not None and not (folder.is_dir() and any(folder.glob("*.bin"))):
         return Availability(False, f"{BUNDLE_DIR_ENV}={folder} holds no bundle (*.bin) file")
-    if bundle_host_resolves():
-        return Availability(True, f"online: {BUNDLE_HOST} resolves, workerd can download its Pyodide bundle")
-    return Availability(False, f"offline: {BUNDLE_HOST} does not resolve and {BUNDLE_DIR_ENV} is not set")
+    from workers_parity.servers import workerd_python
+
+    found = workerd_python.outcome()
+    if found.started:
+        return Availability(True, f"a start of it succeeded here ({found.describe()})")
+    return Availability(
+        False,
+        f"no start of it succeeded here ({found.describe()}): {found.reason}; tried again after "
+        f"{workerd_python.RETRY_SECONDS // 3600} h, or now with {workerd_python.REPROBE_ENV}=1",
+    )
 
 
 def bundle_host_resolves() -> bool:
@@ -135,23 +140,26 @@ def availability(worker: Worker, runtime: str) -> Availability:
     return Availability(True, "wrangler dev runs JavaScript workers and D1 locally, offline")
 
 
-def prepare(worker: Worker, runtime: str) -> None:
-    """What a runtime needs before start: npm packages, and python_modules/ for Python workers."""
+def prepare(worker: Worker, runtime: str) -> releases.Choice | None:
+    """What a runtime needs before start: npm packages, and for a Python worker python_modules/ for the Python it
+    runs (pymodules/for_worker.py); that choice."""
     toolchain.ensure_node_modules()
-    if worker.is_python:
-        from workers_parity.pymodules import install as pymodules
+    if not worker.is_python:
+        return None
+    return for_worker.sync(worker.folder)
 
-        pymodules.sync_python_modules(worker.folder)
 
-
-def launch(worker: Worker, runtime: str, *, port: int, host: str, state_dir: Path) -> Launch:
+def launch(
+    worker: Worker, runtime: str, *, port: int, host: str, state_dir: Path, python: releases.Choice | None = None
+) -> Launch:
     if runtime == Runtime.PYODIDE_WORKERD:
-        return _pyodide_workerd_launch(worker, port, host, state_dir)
+        return _pyodide_workerd_launch(worker, port, host, state_dir, python or for_worker.python_of(worker.folder))
     return _wrangler_dev_launch(worker, port, host, state_dir)
 
 
-def _pyodide_workerd_launch(worker: Worker, port: int, host: str, state_dir: Path) -> Launch:
+def _pyodide_workerd_launch(worker: Worker, port: int, host: str, state_dir: Path, python: releases.Choice) -> Launch:
     argv = [str(toolchain.node_binary()), str(PYODIDE_WORKERD), "--worker-dir", str(worker.folder)]
+    argv += ["--pyodide-package", python.release.npm_package]
     argv += ["--snapshot-dir", str(cache.snapshot_dir(worker.folder))]  # a later --snapshot-dir overrides it
     env = toolchain.node_env({toolchain.NODE_MODULES_ENV: str(toolchain.ensure_node_modules())})
     return Launch([*argv, *_serve_flags(port, host, state_dir)], worker.folder, env)

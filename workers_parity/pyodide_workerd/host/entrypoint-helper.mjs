@@ -2,12 +2,15 @@
 // The modules it hands over are workerd's own; only this glue is ours.
 import * as cloudflareWorkersModule from "cloudflare:workers";
 import * as cloudflareSocketsModule from "cloudflare:sockets";
+import { WorkerEntrypoint } from "cloudflare:workers";
 
-const JS_MODULES = { "cloudflare:workers": cloudflareWorkersModule, "cloudflare:sockets": cloudflareSocketsModule };
+const BUILTIN_PREFIXES = ["cloudflare:", "node:", "workerd:"];
 
+// `import_from_javascript(name)`: workerd's modules, or a JavaScript module of the worker (e.g. the SDK's
+// `python_modules/workers/workflows.js`), which the launcher bundles under the same path.
 async function doAnImport(name) {
-  if (name in JS_MODULES) return JS_MODULES[name];
-  throw new Error(`pyodide-workerd cannot import the JavaScript module ${name}`);
+  if (BUILTIN_PREFIXES.some((prefix) => name.startsWith(prefix))) return import(name);
+  return import(`./${name.replace(/^(\.\/)+/, "")}`);
 }
 
 // `with patch_env(...)` in Python: bindings added to the env for the duration of the block.
@@ -42,6 +45,7 @@ function patchWaitUntil(ctx) {
 export const entrypointHelper = {
   cloudflareWorkersModule,
   cloudflareSocketsModule,
+  workerEntrypoint: WorkerEntrypoint,
   doAnImport,
   patch_env_helper,
   patchWaitUntil,

@@ -1,110 +1,152 @@
-// The module worker that runs a Python Worker inside workerd: it boots Pyodide (from a memory snapshot when the
-// launcher supplies one), loads the worker's own entry module and hands it every request.
-import "./prelude.mjs";
-import { bootPyodide } from "./boot.mjs";
+// Runs a Python Worker inside workerd as workerd's own Python does: at start-up (the module's top level) Pyodide
+// boots, from a memory snapshot when the launcher supplies one, and the worker's main module is imported; its
+// classes become the module's exports (entrypoints.mjs). The launcher generates the main module (main.mjs) that
+// awaits `start()` and exports what it returns under the names it found in the worker's source.
+import { enterRequestContext, enterStartup } from "./startup.mjs";
+import { bootPyodide, placement } from "./boot.mjs";
+import { loadedLibraries, registerCompiledLibraries, reloadLibraries } from "./dynlibs.mjs";
 import { entrypointHelper } from "./entrypoint-helper.mjs";
+import { buildExports } from "./entrypoints.mjs";
 import files from "./files.mjs";
 import setup from "./setup.mjs";
 
 // Fixed paths inside Pyodide: a snapshot names none of the host's paths and fits any checkout.
 const MOUNTS = { runtime: "/session/runtime", python_modules: "/session/python_modules", src: "/session/src" };
 
-let worker = null;
-nameTheHost();
+export async function start() {
+  nameTheHost();
+  registerCompiledLibraries(files.libraries);
+  try {
+    const worker = setup.mode === "snapshot" ? await takeSnapshot() : await startWorker();
+    return { ...worker, reportMissingExports };
+  } catch (error) {
+    const failure = error?.stack ?? String(error);
+    console.error(`[pyodide-workerd] the worker failed to start:\n${failure}`);
+    return { ...buildExports({ python: null, classes: NO_CLASSES, failure }), reportMissingExports };
+  }
+}
 
-export default {
-  async fetch(request, env, ctx) {
-    worker ??= setup.mode === "snapshot" ? takeSnapshot() : startWorker();
-    return (await worker).fetch(request, env, ctx);
-  },
-};
+const NO_CLASSES = { durableObjects: [], workerEntrypoints: [], workflowEntrypoints: [] };
 
-// Snapshot mode: every request answers with the bytes of a memory snapshot taken after the SDK and the
-// worker's packages were imported (taken during a request, so that it also restores during one).
+// An entrypoint class the launcher did not export: the launcher reads this line and starts again with it.
+export const MISSING_EXPORTS_MARKER = "pyodide-workerd: entrypoint classes not exported:";
+
+function reportMissingExports(exported) {
+  const missing = Object.keys(this.named).filter((name) => !exported.includes(name));
+  if (missing.length > 0) console.error(`${MISSING_EXPORTS_MARKER} ${JSON.stringify(missing)}`);
+}
+
+// Snapshot mode: the interpreter with the SDK and the worker's packages imported, as bytes for the launcher.
+// Nothing of the worker's own code runs, and this worker has no bindings, routes or assets.
 async function takeSnapshot() {
   const pyodide = await bootPyodide({ _makeSnapshot: true });
   const host = prepareInterpreter(pyodide);
+  enterStartup(pyodide._module, host.entropy_allowance_address());
   const failed = host.preload(pyodide.toPy(setup.preload)).toJs();
-  const snapshot = pyodide.makeMemorySnapshot({ serializer: helperPartName });
-  return {
-    fetch: async () => new Response(snapshot, { headers: { "x-preload-failed": JSON.stringify(failed) } }),
-  };
+  const snapshot = pyodide.makeMemorySnapshot({ serializer: jsObjectName });
+  const libraries = loadedLibraries(pyodide._module);
+  const headers = { "x-preload-failed": JSON.stringify(failed), "x-libraries": JSON.stringify(libraries) };
+  return { defaultExport: { fetch: async () => new Response(snapshot, { headers }) }, named: {} };
 }
 
 async function startWorker() {
-  const started = performance.now();
-  const pyodide = setup.snapshot
-    ? await bootPyodide({ _loadSnapshot: setup.snapshot, _snapshotDeserializer: helperPart })
-    : await bootPyodide({});
-  let host;
-  if (setup.snapshot) {
-    writeFiles(pyodide, ["runtime", "python_modules"]);
-    host = pyodide.pyimport("_pyodide_host");
-  } else {
-    host = prepareInterpreter(pyodide);
-    host.preload(pyodide.toPy(setup.preload));
-  }
-  writeFiles(pyodide, ["src"]);
-  host.prepare_for_requests(Boolean(setup.snapshot));
-  host.load_entrypoint(MOUNTS.src, setup.mainModule);
-  const elapsed = Math.round(performance.now() - started);
-  console.log(
-    `[pyodide-workerd] Python ${host.python_version()} ready in ${elapsed}ms (${setup.snapshot ? "from snapshot" : "no snapshot"})`,
-  );
-  const dispatchFetch = host.dispatch_fetch;
-  return { fetch: (request, env, ctx) => dispatchFetch(ctx, env, request).catch(internalError) };
-}
-
-// An exception the worker did not handle: its traceback goes to the log, the client gets a plain 500 (not the
-// stack trace that miniflare's development error page would show).
-function internalError(error) {
-  console.error(error?.constructor?.name === "PythonError" ? error.message : (error?.stack ?? String(error)));
-  return new Response("Internal Server Error", {
-    status: 500,
-    headers: { "content-type": "text/plain; charset=utf-8" },
+  const restoring = Boolean(setup.snapshot);
+  const pyodide = restoring ? await restoreInterpreter() : await bootPyodide({});
+  const host = restoring ? pyodide.pyimport("_pyodide_host") : prepareInterpreter(pyodide);
+  writeFiles(pyodide.FS, ["src"]);
+  enterStartup(pyodide._module, host.entropy_allowance_address());
+  const loaded = host.load_main_module(MOUNTS.src, setup.mainModule, restoring).toJs({
+    dict_converter: Object.fromEntries,
   });
+  if (loaded.failure) console.error(`[pyodide-workerd] the worker failed to start:\n${loaded.failure}`);
+  else
+    console.log(`[pyodide-workerd] Python ${host.python_version()} ready (${restoring ? "snapshot" : "no snapshot"})`);
+  return buildExports({ python: pythonSide(host), ...loaded, testScheduled: setup.testScheduled });
 }
 
-// Everything here ends up in a snapshot; the worker's own src/ is loaded later.
+// Everything here ends up in a snapshot; the worker's own src/ is loaded after it.
 function prepareInterpreter(pyodide) {
-  writeFiles(pyodide, ["runtime", "python_modules"]);
+  writeFiles(pyodide.FS, ["runtime", "python_modules"]);
   pyodide.registerJsModule("_pyodide_entrypoint_helper", entrypointHelper);
+  pyodide.registerJsModule("_cloudflare_compat_flags", compatibilityFlags());
   pyodide.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(MOUNTS.runtime)})`);
   const host = pyodide.pyimport("_pyodide_host");
-  host.install_compat_flags(pyodide.toPy(enabledCompatibilityFlags()));
-  host.add_package_dir(MOUNTS.python_modules);
+  host.prepare_interpreter(MOUNTS.python_modules);
   return host;
 }
 
-// A snapshot keeps the interpreter's memory, not its file system: the files are written after every boot.
-function writeFiles(pyodide, groups) {
+// A snapshot keeps the interpreter's memory, not its file system nor its native libraries: before the memory is
+// copied in, the files are written again and the libraries loaded again where they were.
+function restoreInterpreter() {
+  const beforeRestore = (Module) => {
+    writeFiles(Module.FS, ["runtime", "python_modules"]);
+    reloadLibraries(Module, setup.snapshotLibraries, placement);
+  };
+  const options = { _loadSnapshot: setup.snapshot, _snapshotDeserializer: jsObjectNamed };
+  return bootPyodide(options, { beforeRestore });
+}
+
+function writeFiles(FS, groups) {
   for (const group of groups) {
     for (const [relativePath, contents] of Object.entries(files[group])) {
       const target = `${MOUNTS[group]}/${relativePath}`;
-      pyodide.FS.mkdirTree(target.slice(0, target.lastIndexOf("/")));
-      pyodide.FS.writeFile(target, new Uint8Array(contents));
+      FS.mkdirTree(target.slice(0, target.lastIndexOf("/")));
+      FS.writeFile(target, new Uint8Array(contents));
     }
   }
 }
 
-// A snapshot may only refer to JavaScript objects it can name: the entrypoint helper and its parts.
-function helperPartName(object) {
-  if (object === entrypointHelper) return "helper";
-  const name = Object.keys(entrypointHelper).find((key) => entrypointHelper[key] === object);
+// How entrypoints.mjs talks to Python. The first call in a request reseeds what start-up left deterministic.
+function pythonSide(host) {
+  let requestsBegan = false;
+  const beforeRequest = () => {
+    if (requestsBegan) return;
+    requestsBegan = true;
+    enterRequestContext();
+    host.before_first_request();
+  };
+  return {
+    async instantiate(className, args) {
+      beforeRequest();
+      return host.instantiate(className, ...args);
+    },
+    hasMethod: (instance, name) => host.has_method(instance, name),
+    hasHandler: (name) => host.has_handler(name),
+    callRaw: (instance, name, args) => host.call_method(instance, name, ...args),
+    callConverted: (instance, name, args, { relaxed }) => host.call_converted(relaxed, instance, name, ...args),
+    async callHandler(name, args) {
+      beforeRequest();
+      const result = await host.call_handler(name, ...args);
+      return result?.js_response ?? result;
+    },
+  };
+}
+
+// Python sees workerd's flags for the worker's compatibility date and flags, plus the Python flags the launcher
+// keeps from workerd (`python_workers` would make workerd load its own Python bundle). One object: a snapshot
+// names it.
+let flagsObject = null;
+function compatibilityFlags() {
+  if (!flagsObject) {
+    flagsObject = { ...globalThis.Cloudflare.compatibilityFlags };
+    for (const flag of setup.pythonFlags) flagsObject[flag] = true;
+  }
+  return flagsObject;
+}
+
+// A snapshot may only refer to JavaScript objects it can name: the entrypoint helper and its parts, the flags.
+function namedJsObjects() {
+  return { helper: entrypointHelper, ...entrypointHelper, compatFlags: compatibilityFlags() };
+}
+
+function jsObjectName(object) {
+  const name = Object.entries(namedJsObjects()).find(([, value]) => value === object)?.[0];
   if (!name) throw new Error("the worker's packages hold a JavaScript object at import time");
   return name;
 }
 
-function helperPart(name) {
-  return name === "helper" ? entrypointHelper : entrypointHelper[name];
-}
-
-// workerd's own flags for the worker's compatibility date and flags, plus the Python flags the launcher could not
-// pass to workerd (`python_workers` would make workerd load its own Python bundle).
-function enabledCompatibilityFlags() {
-  const compatibilityFlags = globalThis.Cloudflare.compatibilityFlags;
-  const enabled = Object.keys(compatibilityFlags).filter((flag) => compatibilityFlags[flag]);
-  return [...new Set([...enabled, ...setup.pythonFlags])].sort();
+function jsObjectNamed(name) {
+  return namedJsObjects()[name];
 }
 
 // /status reports navigator.userAgent: workerd's own, with this host and its versions added, so that a Python

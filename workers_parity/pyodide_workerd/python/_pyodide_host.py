@@ -1,50 +1,38 @@
-"""Python side of pyodide-workerd: prepares the interpreter and dispatches requests to the worker.
+"""Python side of pyodide-workerd: prepares the interpreter, imports the worker at start-up and serves its classes.
 
-host/host.mjs imports this module into Pyodide and calls these functions.
+host/host.mjs imports this module into Pyodide and calls these functions; host/entrypoints.mjs forwards workerd's
+calls (fetch, RPC methods, scheduled, queue, Durable Object and Workflow methods) through them.
 """
 
 import importlib
 import importlib.util
-import random
+import site
 import sys
-import types
-from inspect import isawaitable
+import traceback
+from inspect import isawaitable, isclass
+from types import FunctionType
 
+import _cloudflare_compat_flags
+from _cloudflare import allow_entropy, import_patch_manager, stdlib_entropy
 from pyodide.code import relaxed_call
 
-_entrypoint_class = None
+_main_module = None
 
 
-class WorkerLoadError(Exception):
-    """The entry module cannot serve requests (no Default entrypoint)."""
+def prepare_interpreter(python_modules_dir):
+    """Before any of the worker's packages: the start-up rules, then python_modules/ (its .pth files load the SDK's
+    own patches, which need the rules' modules)."""
+    stdlib_entropy.install()
+    site.addsitedir(python_modules_dir)
 
 
-def install_compat_flags(enabled_flags):
-    """Provide `_cloudflare_compat_flags`: enabled flags are True, every other flag is False."""
-    module = types.ModuleType("_cloudflare_compat_flags")
-    for flag in enabled_flags:
-        setattr(module, flag, True)
-
-    def __getattr__(name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return False
-
-    module.__getattr__ = __getattr__
-    sys.modules[module.__name__] = module
-
-
-def add_package_dir(directory):
-    """Make the worker's python_modules importable, honouring its .pth files like site-packages."""
-    import site
-
-    site.addsitedir(directory)
+def entropy_allowance_address():
+    return allow_entropy.allowance_address()
 
 
 def preload(module_names):
-    """Import the worker's packages ahead of the snapshot; describe the imports that failed.
-
-    A name ending in "?" is imported only if it names a module (it may be a function or class).
+    """Import the worker's packages for a memory snapshot; describe the imports that failed (they are imported at
+    start-up instead). A name ending in "?" is imported only if it names a module (it may be a function or class).
     """
     failed = []
     for name in module_names:
@@ -59,39 +47,105 @@ def preload(module_names):
     return failed
 
 
-def prepare_for_requests(restored_from_snapshot):
-    """Run once before serving; after a restore, undo what the snapshot froze (seed, import caches)."""
+def load_main_module(src_dir, module_name, restored_from_snapshot):
+    """Import the worker's main module at start-up and describe what it exports; a failure is a traceback."""
+    global _main_module
     if restored_from_snapshot:
-        random.seed()
         importlib.invalidate_caches()
-    patch_manager = sys.modules.get("_cloudflare.import_patch_manager")
-    if patch_manager is not None:
-        patch_manager.run_startup_hooks(restored_from_snapshot)
-
-
-def load_entrypoint(src_dir, module_name):
-    """Import the entry module from src_dir and remember its `Default` WorkerEntrypoint."""
-    global _entrypoint_class
-    from workers import WorkerEntrypoint
-
+        import_patch_manager.run_after_snapshot_hooks()
     sys.path.insert(0, src_dir)
-    module = importlib.import_module(module_name)
-    candidate = getattr(module, "Default", None)
-    if not (isinstance(candidate, type) and issubclass(candidate, WorkerEntrypoint)):
-        raise WorkerLoadError(f"{module_name}.py defines no WorkerEntrypoint subclass named Default")
-    _entrypoint_class = candidate
+    legacy = not _cloudflare_compat_flags.python_no_global_handlers
+    empty = {"durableObjects": [], "workerEntrypoints": [], "workflowEntrypoints": []}
+    try:
+        _main_module = importlib.import_module(module_name)
+    except BaseException:
+        return {"classes": empty, "legacyHandlers": legacy, "failure": _main_import_traceback(module_name)}
+    return {"classes": entrypoint_classes(_main_module), "legacyHandlers": legacy, "failure": None}
+
+
+def _main_import_traceback(module_name):
+    text = traceback.format_exc()
+    if "No module named 'src" in text:
+        text += "\nIf your main module is inside the 'src' directory then your import statement shouldn't include "
+        text += "a 'src.' prefix\n"
+    return text
+
+
+def entrypoint_classes(module):
+    """The module's public classes by kind, with their public methods, as workerd's own introspection finds them."""
+    from workers import DurableObject, WorkerEntrypoint, WorkflowEntrypoint
+
+    names = getattr(module, "__all__", None) or [name for name in dir(module) if not name.startswith("_")]
+    values = [getattr(module, name) for name in names]
+    kinds = {
+        "durableObjects": DurableObject,
+        "workerEntrypoints": WorkerEntrypoint,
+        "workflowEntrypoints": WorkflowEntrypoint,
+    }
+    return {
+        kind: [
+            {"className": value.__name__, "methodNames": _public_methods(value)}
+            for value in values
+            if isclass(value) and issubclass(value, base) and value is not base
+        ]
+        for kind, base in kinds.items()
+    }
+
+
+def _public_methods(cls):
+    def defined(name):
+        for base in cls.__mro__:
+            if name in base.__dict__:
+                return base.__dict__[name]
+        return None
+
+    return sorted(name for name in dir(cls) if not name.startswith("_") and isinstance(defined(name), FunctionType))
+
+
+def before_first_request():
+    """Reseed what start-up left deterministic and lift the start-up rules."""
+    allow_entropy.enter_request_context()
+    import_patch_manager.run_before_first_request_hooks()
 
 
 def python_version():
     return sys.version.split()[0]
 
 
-async def dispatch_fetch(ctx, env, js_request):
-    """Serve one request the way workerd does: a fresh entrypoint instance, then its fetch."""
+def instantiate(class_name, *args):
+    cls = getattr(_main_module, class_name, None)
+    if not isclass(cls):
+        raise TypeError(f"There is no '{class_name}' class defined in the Python Worker's main module")
+    return cls(*args)
+
+
+def has_method(instance, name):
+    return callable(getattr(instance, name, None))
+
+
+def has_handler(name):
+    return callable(getattr(_main_module, name, None))
+
+
+async def call_method(instance, name, *args):
+    """A handler workerd calls with its own objects (scheduled, queue, alarm, Workflow run …): relaxed, as is."""
+    return await _settled(relaxed_call(getattr(instance, name), *args))
+
+
+async def call_converted(relaxed, instance, name, *args):
+    """fetch and RPC methods: arguments and result converted by the SDK, as workerd's own Python does."""
     from workers import python_from_rpc, python_to_rpc
 
-    instance = _entrypoint_class(ctx, env)
-    result = relaxed_call(instance.fetch, python_from_rpc(js_request))
-    if isawaitable(result):
-        result = await result
-    return python_to_rpc(result)
+    method = getattr(instance, name)
+    arguments = [python_from_rpc(argument) for argument in args]
+    result = relaxed_call(method, *arguments) if relaxed else method(*arguments)
+    return python_to_rpc(await _settled(result))
+
+
+async def call_handler(name, *args):
+    """A legacy top-level handler (`on_fetch(request, env, ctx)`), called with workerd's own arguments."""
+    return await _settled(relaxed_call(getattr(_main_module, name), *args))
+
+
+async def _settled(result):
+    return await result if isawaitable(result) else result

@@ -1,18 +1,24 @@
-"""Runs the patches that packages register for their modules, as workerd's import patch manager does.
+"""Patches that packages register for their modules, applied while the worker's top level runs.
 
-A create patch wraps creating the module (it receives the spec), an exec patch wraps executing it
-(it receives the module); both are context managers. Hooks registered for "after snapshot" and
-"before first request" run from `run_startup_hooks`.
+A create patch wraps creating a module (it receives the spec), an exec patch wraps executing it (it receives the
+module); both are context managers. `block_calls` makes a module's functions fail until the first request.
+Hooks registered for "after snapshot" run when the interpreter was restored from a memory snapshot, those for
+"before first request" just before the first request. As in workerd, the patches apply only to imports made before
+the first request.
 """
 
 import sys
 from contextlib import ExitStack, contextmanager
+from functools import wraps
 from importlib.abc import Loader, MetaPathFinder
+
+from .allow_entropy import in_request_context
 
 _create_patches = {}
 _exec_patches = {}
 _after_snapshot = {}
 _before_first_request = {}
+_blocked_modules = {}
 
 
 def _registrar(registry):
@@ -33,12 +39,19 @@ register_before_first_request = _registrar(_before_first_request)
 
 
 def block_calls(module, allowlist=()):
-    """workerd blocks these calls until the first request; pyodide-workerd boots during it: no such window."""
+    """Until the first request, calling the module's functions (but those allowed) raises RuntimeError."""
+    _blocked_modules[module.__name__] = module
+    sys.modules[module.__name__] = _BlockedCalls(module, frozenset(allowlist))
 
 
-def run_startup_hooks(restored_from_snapshot):
-    if restored_from_snapshot:
-        _run_hooks(_after_snapshot)
+def run_after_snapshot_hooks():
+    _run_hooks(_after_snapshot)
+
+
+def run_before_first_request_hooks():
+    """Put the blocked modules back, stop patching imports, then run the hooks."""
+    sys.modules.update(_blocked_modules)
+    _remove_finder()
     _run_hooks(_before_first_request)
 
 
@@ -47,7 +60,36 @@ def _run_hooks(registry):
         module = sys.modules.get(module_name)
         if module is not None:
             for hook in hooks:
-                hook(module)
+                hook(_blocked_modules.get(module_name, module))
+
+
+class _BlockedCalls:
+    """Stands in for a module in sys.modules until the first request; code that kept a reference to it (`import
+    random` at the top level) keeps working afterwards, because the check is made at each call."""
+
+    def __init__(self, module, allowlist):
+        object.__setattr__(self, "_module", module)
+        object.__setattr__(self, "_allowlist", allowlist)
+
+    def __getattribute__(self, name):
+        module = object.__getattribute__(self, "_module")
+        value = getattr(module, name)
+        if in_request_context() or not callable(value) or name in object.__getattribute__(self, "_allowlist"):
+            return value
+
+        @wraps(value)
+        def blocked(*args, **kwargs):
+            if not in_request_context():
+                raise RuntimeError(f"Cannot use {module.__name__}.{name}() outside of request context")
+            return value(*args, **kwargs)
+
+        return blocked
+
+    def __setattr__(self, name, value):
+        setattr(object.__getattribute__(self, "_module"), name, value)
+
+    def __dir__(self):
+        return dir(object.__getattribute__(self, "_module"))
 
 
 class _PatchingLoader(Loader):
@@ -79,19 +121,28 @@ class _PatchingFinder(MetaPathFinder):
     def find_spec(self, fullname, path, target=None):
         if fullname not in _create_patches and fullname not in _exec_patches:
             return None
-        spec = _find_spec_after(self, fullname, path, target)
-        if spec is not None and spec.loader is not None:
-            spec.loader = _PatchingLoader(spec.loader, fullname)
-        return spec
+        for finder in sys.meta_path:
+            if finder is self:
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None:
+                    spec.loader = _PatchingLoader(spec.loader, fullname)
+                return spec
+        return None
 
 
-def _find_spec_after(finder, fullname, path, target):
-    later_finders = sys.meta_path[sys.meta_path.index(finder) + 1 :]
-    for later in later_finders:
-        spec = later.find_spec(fullname, path, target)
-        if spec is not None:
-            return spec
-    return None
+_finder = _PatchingFinder()
 
 
-sys.meta_path.insert(0, _PatchingFinder())
+def install_finder():
+    if _finder not in sys.meta_path:
+        sys.meta_path.insert(0, _finder)
+
+
+def _remove_finder():
+    if _finder in sys.meta_path:
+        sys.meta_path.remove(_finder)
+
+
+install_finder()
