@@ -12,6 +12,8 @@ from pathlib import Path
 
 from fake_workers import FakeWorker, project, serving
 
+from workers_parity.report import model
+
 
 def pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key not in ("WORKERS_PARITY_CONFIG", "PYTEST_ADDOPTS")}
@@ -53,6 +55,22 @@ def test_a_divergence_fails_each_workers_test_with_the_diff(tmp_path: Path) -> N
     assert "2 failed, 4 passed" in result.stdout
     assert "header x-extra differs:\n  js: (absent)\n  py: '1'" in result.stdout
     assert "Traceback" not in result.stdout  # the judgement's report, not pytest's traceback
+
+
+def test_a_case_file_left_out_by_ignore_is_reported_as_not_run(tmp_path: Path) -> None:
+    """--workers-parity adds the case files pytest's arguments do not reach, but not one an --ignore leaves out: the
+    run records every case file's cases, so the report lists that file as not run (PARTIAL), never PASS."""
+    with serving(FakeWorker(), FakeWorker()) as (js, py):
+        project(tmp_path, {"js": js.url, "py": py.url})
+        (tmp_path / "test_unit.py").write_text("def test_unit():\n    pass\n")
+        args = ("test_unit.py", "--workers-parity", "--ignore=cases.toml", "--parity-results=results.json")
+        result = pytest_in(tmp_path, *args)
+    assert "1 passed" in result.stdout and js.seen == [], result.stdout + result.stderr
+    report = model.build(tmp_path / "results.json")
+    assert report.verdict == "PARTIAL"
+    (gap,) = report.gaps
+    assert gap.what == "case file cases.toml did not run: none of its 3 cases has a result"
+    assert gap.items == ["empty", "create", "list"]
 
 
 def test_the_config_alone_collects_the_cases_where_pytest_meets_them(tmp_path: Path) -> None:

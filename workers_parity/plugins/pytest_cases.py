@@ -4,7 +4,8 @@ every worker once, when its first test runs, and judged as `workers-parity run` 
 worker's test passes, fails (with the divergence) or is an expected failure (a pinned difference).
 
 Active in a workers-parity run (plugins/pytest_workers.py): case files are collected wherever pytest meets them (its
-arguments, testpaths); with --workers-parity they are collected even when the arguments do not reach them.
+arguments, testpaths); with --workers-parity they are collected even when the arguments do not reach them, unless an
+--ignore leaves them out (the run records every case file, so the report lists one left out as not run).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def pytest_configure(config: pytest.Config) -> None:
     facts = recorded.ProjectFacts(selection.project.ids(), suite.case_ids(), list(map(str, suite.plugins.paths)))
     recorded.declare_project(config, facts)
     if config.getoption("workers_parity"):
-        config.args += [str(path) for path in suite.files if not _reached(config, path)]
+        config.args += [str(path) for path in suite.files if not _reached(config, path) and not _ignored(config, path)]
 
 
 def _reached(config: pytest.Config, path: Path) -> bool:
@@ -57,6 +58,14 @@ def _reached(config: pytest.Config, path: Path) -> bool:
         if given == path or given in path.parents:
             return True
     return False
+
+
+def _ignored(config: pytest.Config, path: Path) -> bool:
+    """Does an `--ignore` leave this case file out? pytest would collect a file named on its command line anyway; a
+    case file left out is not added, so that the report lists its cases as not run."""
+    here = config.invocation_params.dir
+    ignored = {(here / given).resolve() for given in config.getoption("ignore") or []}
+    return not ignored.isdisjoint({path.resolve(), *path.resolve().parents})
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
