@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from workers_parity import project
-from workers_parity.servers import runtimes, workerd_python
+from workers_parity.servers import choose, runtimes, workerd_python
 from workers_parity.servers.ports import port_is_free
 from workers_parity.servers.registry import Runtime
 
@@ -46,7 +46,7 @@ def faked(monkeypatch: pytest.MonkeyPatch, started: bool, reason: str = "made-up
 
 def test_the_real_probe_decides_auto_and_is_asked_once(probes: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     found = workerd_python.outcome()
-    choice = runtimes.select(MINIMAL, "auto")
+    choice = choose.select(MINIMAL, "auto")
     log = (probes / workerd_python._key(found.workerd, found.source) / "probe.log").read_text()
     port = int(re.search(r"wrangler\.js dev --port (\d+) ", log)[1])  # it ran under `wrangler dev`
     assert port_is_free(port), "the probe's server is still running"
@@ -63,19 +63,19 @@ def test_the_real_probe_decides_auto_and_is_asked_once(probes: Path, monkeypatch
 
 def test_auto_picks_workerd_only_after_a_start_succeeded(probes: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     faked(monkeypatch, started=True, reason="a tiny Python worker started in it and answered")
-    choice = runtimes.select(MINIMAL, "auto")
+    choice = choose.select(MINIMAL, "auto")
     assert choice.runtime == Runtime.WORKERD
     assert choice.reason.startswith("auto: a start of it succeeded here (workerd ")
-    assert [c.runtime for c in runtimes.select_all(MINIMAL, "all")] == [Runtime.WORKERD, Runtime.PYODIDE_WORKERD]
+    assert [c.runtime for c in choose.select_all(MINIMAL, "all")] == [Runtime.WORKERD, Runtime.PYODIDE_WORKERD]
 
 
 def test_a_failed_start_makes_auto_fall_back_saying_why(probes: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     faked(monkeypatch, started=False, reason="workerd said no")
-    choice = runtimes.select(MINIMAL, "auto")
+    choice = choose.select(MINIMAL, "auto")
     assert choice.runtime == Runtime.PYODIDE_WORKERD
     assert "workerd's own Python unusable (no start of it succeeded here (workerd " in choice.reason
     assert f"): workerd said no; tried again after 6 h, or now with {workerd_python.REPROBE_ENV}=1" in choice.reason
-    assert [c.runtime for c in runtimes.select_all(MINIMAL, "all")] == [Runtime.PYODIDE_WORKERD]
+    assert [c.runtime for c in choose.select_all(MINIMAL, "all")] == [Runtime.PYODIDE_WORKERD]
 
 
 def test_an_outcome_is_cached_per_workerd_version(probes: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,7 +115,7 @@ def test_a_supplied_bundle_is_its_own_cache_entry(probes: Path, monkeypatch: pyt
     bundles = tmp_path / "bundles"
     bundles.mkdir()
     monkeypatch.setenv(runtimes.BUNDLE_DIR_ENV, str(bundles))
-    empty = runtimes.workerd_python_availability()
+    empty = choose.workerd_python_availability()
     assert not empty.usable and "holds no bundle (*.bin) file" in empty.reason and len(probe.folders) == 1
     (bundles / "pyodide.capnp.bin").write_bytes(b"a bundle")
     assert workerd_python.outcome().source == f"from {bundles}"
@@ -128,3 +128,15 @@ def test_an_unreadable_cache_entry_is_probed_again(probes: Path, monkeypatch: py
     (entry,) = probes.glob("*.json")
     entry.write_text("{not json")
     assert workerd_python.outcome().started and len(probe.folders) == 2
+
+
+def test_a_server_given_no_choice_never_probes(probes: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`auto` is chosen before a server is made (choose.select, which may start the probe, itself a server); a server's
+    own start takes a JavaScript worker's runtime or a forced one, and refuses to resolve `auto` for a Python worker."""
+    probe = faked(monkeypatch, started=True)
+    assert runtimes.given(project.get("js"), "auto").runtime == Runtime.WORKERD
+    assert runtimes.given(MINIMAL, "pyodide-workerd").runtime == Runtime.PYODIDE_WORKERD
+    for requested in ("auto", "all"):
+        with pytest.raises(ValueError, match="is resolved before a server is made"):
+            runtimes.given(MINIMAL, requested)
+    assert probe.folders == []

@@ -150,7 +150,9 @@ def with_clear_errors(action: Callable[[], object]) -> int:
 
 
 def run_doctor(args: argparse.Namespace) -> int:
-    return runtimes.doctor()
+    from workers_parity.servers import choose
+
+    return choose.doctor()
 
 
 def run_stop(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from workers_parity import project
 from workers_parity.plugins import hooks
-from workers_parity.servers import registry, runtimes
+from workers_parity.servers import choose, registry, runtimes
 from workers_parity.servers.devserver import DevServer
 from workers_parity.servers.fleet import Fleet, fresh_server
 from workers_parity.servers.registry import Worker
@@ -81,7 +81,7 @@ def usable_runtimes(workers: list[Worker]) -> tuple[list[Subject], dict[str, str
     usable, skipped = [], {}
     for worker in workers:
         for runtime in worker.runtimes:
-            found = runtimes.availability(worker, runtime)
+            found = choose.availability(worker, runtime)
             if found.usable:
                 usable.append(Subject(worker.id, runtime))
             else:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from workers_parity.project import Project
 from workers_parity.project.config import ConfigError
-from workers_parity.servers import registry, runtimes
+from workers_parity.servers import choose, registry, runtimes
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def select(
 def _targets_of(selection: Selection, worker: registry.Worker) -> list[Target]:
     if worker.id in selection.base_urls:
         return [Target(worker, None, worker.id)]
-    choices = runtimes.select_all(worker, selection.python_runtime)
+    choices = choose.select_all(worker, selection.python_runtime)
     if len(choices) == 1:
         return [Target(worker, choices[0], worker.id)]
     return [Target(worker, choice, f"{worker.id}@{choice.runtime}") for choice in choices]

@@ -144,7 +144,7 @@ class DevServer:
             )
         state.check_state_folder(self.state_dir)  # creates it; a read-only folder or damaged D1 file stops here
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self.choice = self.choice or runtimes.select(self.worker, self.runtime)
+        self.choice = self.choice or runtimes.given(self.worker, self.runtime)
         self._log_line(f"runtime: {self.choice.runtime} ({self.choice.reason})")
         if prepare:
             self.python = runtimes.prepare(self.worker, self.choice.runtime)

@@ -1,17 +1,18 @@
-"""What executes each worker: workerd through `wrangler dev`, or pyodide-workerd (our offline host for Python)."""
+"""What executes each worker: workerd through `wrangler dev`, or pyodide-workerd (our offline host for Python) — how
+each is prepared and launched, and what a requested runtime means. Which one `auto` picks is servers/choose.py's
+question: it may start a probe server, so it sits above the dev server."""
 
 from __future__ import annotations
 
 import functools
 import os
 import socket
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
-from workers_parity import PACKAGE_DIR, project
+from workers_parity import PACKAGE_DIR
 from workers_parity.pymodules import for_worker, releases
 from workers_parity.servers import cache, toolchain
 from workers_parity.servers.ports import free_port
@@ -52,47 +53,24 @@ def requested_runtime(explicit: str | None = None) -> str:
     return requested
 
 
-def select(worker: Worker, requested: str | None = None) -> Choice:
-    """Resolve `auto`: workerd when it can start this worker here, else pyodide-workerd."""
-    return select_all(worker, requested)[0]
-
-
-def select_all(worker: Worker, requested: str | None = None) -> list[Choice]:
-    """The runtimes to run this worker in: one, or with `all` every usable one (at least the preferred)."""
+def given(worker: Worker, requested: str | None = None) -> Choice:
+    """The runtime of a server started with no choice made for it: workerd for a JavaScript worker, the one forced
+    for a Python worker. `auto` and `all` are choose.select's to resolve, before the server is made: that may start
+    a probe server of workerd's own Python (workerd_python.py), which a server's own start must not do."""
     requested = requested_runtime(requested)
     if not worker.is_python:
-        return [Choice(Runtime.WORKERD, "JavaScript workers always run in workerd")]
-    if requested == ALL:
-        usable = [r for r in worker.runtimes if availability(worker, r).usable]
-        return [Choice(r, "all: every usable runtime") for r in usable] or select_all(worker, AUTO)
-    if requested != AUTO:
-        return [Choice(Runtime(requested), f"forced by {RUNTIME_ENV} / --python-runtime")]
-    workerd = workerd_python_availability()
-    if workerd.usable:
-        return [Choice(Runtime.WORKERD, f"auto: {workerd.reason}")]
-    return [Choice(Runtime.PYODIDE_WORKERD, f"auto: workerd's own Python unusable ({workerd.reason})")]
+        return Choice(Runtime.WORKERD, "JavaScript workers always run in workerd")
+    if requested in (AUTO, ALL):
+        raise ValueError(
+            f"{worker.name}: {requested!r} is resolved before a server is made (servers/choose.py: select), "
+            "not by the server's start"
+        )
+    return Choice(Runtime(requested), f"forced by {RUNTIME_ENV} / --python-runtime")
 
 
 def bundle_dir() -> Path | None:
     value = os.environ.get(BUNDLE_DIR_ENV)
     return Path(value).expanduser().resolve() if value else None
-
-
-def workerd_python_availability() -> Availability:
-    """Can workerd start a Python worker here? Only after a start of it succeeded on this machine (workerd_python)."""
-    folder = bundle_dir()
-    if folder is not None and not (folder.is_dir() and any(folder.glob("*.bin"))):
-        return Availability(False, f"{BUNDLE_DIR_ENV}={folder} holds no bundle (*.bin) file")
-    from workers_parity.servers import workerd_python
-
-    found = workerd_python.outcome()
-    if found.started:
-        return Availability(True, f"a start of it succeeded here ({found.describe()})")
-    return Availability(
-        False,
-        f"no start of it succeeded here ({found.describe()}): {found.reason}; tried again after "
-        f"{workerd_python.RETRY_SECONDS // 3600} h, or now with {workerd_python.REPROBE_ENV}=1",
-    )
 
 
 def bundle_host_resolves() -> bool:
@@ -124,20 +102,6 @@ def pyodide_workerd_availability() -> Availability:
         f"Pyodide {toolchain.package_version('pyodide') or '(installed on first run)'} as a module worker in "
         f"workerd {toolchain.package_version('workerd') or ''}; python_modules/ filled from PyPI".replace("  ", " "),
     )
-
-
-def availability(worker: Worker, runtime: str) -> Availability:
-    if runtime == Runtime.PYODIDE_WORKERD:
-        if not worker.is_python:
-            return Availability(False, "pyodide-workerd runs Python workers only")
-        return pyodide_workerd_availability()
-    if worker.is_python:
-        return workerd_python_availability()
-    try:
-        toolchain.node_binary()
-    except toolchain.ToolMissing as missing:
-        return Availability(False, str(missing))
-    return Availability(True, "wrangler dev runs JavaScript workers and D1 locally, offline")
 
 
 def prepare(worker: Worker, runtime: str) -> releases.Choice | None:
@@ -207,26 +171,3 @@ def versions(runtime: str | None, tools: dict[str, str | None]) -> dict[str, str
         Runtime.PYODIDE_WORKERD: ("pyodide", "workerd", "miniflare"),
     }.get(runtime or "", ())
     return {name: tools[name] for name in names if tools.get(name)}
-
-
-def doctor_rows() -> list[tuple[str, str, Availability]]:
-    return [
-        (worker.id, runtime, availability(worker, runtime))
-        for worker in project.workers()
-        for runtime in worker.runtimes
-    ]
-
-
-def doctor(out=sys.stdout) -> int:
-    """Print, per worker, which runtimes are usable here and why not; exit 1 if a worker has none."""
-    rows = doctor_rows()
-    versions_here = toolchain.versions()
-    for worker_id, runtime, found in rows:
-        mark = "yes" if found.usable else "no "
-        print(f"{worker_id:<11} {runtime:<16} {mark}  {found.reason}", file=out)
-    for worker in project.workers():
-        choice = select(worker)
-        named = ", ".join(f"{name} {version}" for name, version in versions(choice.runtime, versions_here).items())
-        print(f"{worker.id}: auto selects {choice.runtime} ({choice.reason}){f'; {named}' if named else ''}", file=out)
-    usable_per_worker = {worker_id for worker_id, _, found in rows if found.usable}
-    return 0 if usable_per_worker == {worker.id for worker in project.workers()} else 1
