@@ -1,6 +1,6 @@
 """Dev-server lifecycle: migrate a state folder, start under a guard, wait for HTTP readiness, stop everything.
 
-Every command runs under parity/guard.py, so nothing it starts outlives this process, however this process ends.
+Every command runs under servers/guard.py, so nothing it starts outlives this process, however this process ends.
 """
 
 from __future__ import annotations
