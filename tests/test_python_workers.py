@@ -368,3 +368,15 @@ def text_server(body: bytes) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_copied_folder_serves_its_own_code(serve, tmp_path: Path) -> None:
+    """What the launcher keeps in .wrangler/ (its reading of the config, with absolute paths) travels with a copy."""
+    original = tmp_path / "original"
+    shutil.copytree(PROBES / "legacy", original, ignore=shutil.ignore_patterns("python_modules", ".wrangler"))
+    assert get(serve("original", original), "/").body == b"legacy handler for GET"
+    copy = tmp_path / "copy"
+    shutil.copytree(original, copy, ignore=shutil.ignore_patterns("python_modules"))
+    entry = copy / "src" / "entry.py"
+    entry.write_text(entry.read_text().replace('f"{env.STYLE} handler for', "f\"the copy's handler for"))
+    assert get(serve("copy", copy), "/").body == b"the copy's handler for GET"

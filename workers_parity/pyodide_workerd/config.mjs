@@ -106,11 +106,12 @@ function entrypointClassNames(workerOptions, workerName) {
   return [...names];
 }
 
-// Loading wrangler takes most of a second, so what it reads from a config is kept, keyed by everything it reads.
+// Loading wrangler takes most of a second, so what it reads from a config is kept, keyed by everything it reads
+// and by the folder itself: the reading holds absolute paths, and a copied folder brings its .wrangler/ along.
 const CONFIG_INPUTS = [...CONFIG_NAMES, ".dev.vars", ".env"];
 
 function cachedWranglerReading(workerDir, configPath) {
-  const hash = crypto.createHash("sha256").update(require("wrangler/package.json").version);
+  const hash = crypto.createHash("sha256").update(`${require("wrangler/package.json").version}\0${workerDir}`);
   for (const name of CONFIG_INPUTS) {
     const file = path.join(workerDir, name);
     hash.update(`\0${name}\0`).update(fs.existsSync(file) ? fs.readFileSync(file) : "\0missing");
