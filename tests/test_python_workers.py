@@ -380,3 +380,18 @@ def test_a_copied_folder_serves_its_own_code(serve, tmp_path: Path) -> None:
     entry = copy / "src" / "entry.py"
     entry.write_text(entry.read_text().replace('f"{env.STYLE} handler for', "f\"the copy's handler for"))
     assert get(serve("copy", copy), "/").body == b"the copy's handler for GET"
+
+
+def test_an_edit_reloads_the_worker(tmp_path: Path) -> None:
+    folder = tmp_path / "edited"
+    shutil.copytree(PROBES / "legacy", folder, ignore=shutil.ignore_patterns("python_modules", ".wrangler"))
+    worker = project.worker_from_folder(folder, port=0, worker_id="edited")
+    server = DevServer(
+        worker, port=free_port(), state_dir=tmp_path / "state", log_path=tmp_path / "dev.log", watch=True
+    )
+    with server:
+        assert get(server, "/").body == b"legacy handler for GET"
+        entry = folder / "src" / "entry.py"
+        entry.write_text(entry.read_text().replace('f"{env.STYLE} handler for', 'f"edited handler for'))
+        assert wait_until(lambda: answered(server, "/") == b"edited handler for GET", 60), log_of(server)
+        assert "reloaded: entry.py changed" in log_of(server)
