@@ -395,3 +395,45 @@ def test_an_edit_reloads_the_worker(tmp_path: Path) -> None:
         entry.write_text(entry.read_text().replace('f"{env.STYLE} handler for', 'f"edited handler for'))
         assert wait_until(lambda: answered(server, "/") == b"edited handler for GET", 60), log_of(server)
         assert "reloaded: entry.py changed" in log_of(server)
+
+
+# every compatibility date and flag combination Cloudflare accepts for Python starts
+
+ANY_DATE_ENTRY = """import random
+import sys
+
+from workers import Response, WorkerEntrypoint
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        return Response(f"{sys.version_info.major}.{sys.version_info.minor} {random.random() < 1}")
+
+    on_fetch = fetch  # before python_no_global_handlers (2025-08-14), workerd calls a class's handlers on_fetch …
+"""
+
+
+@pytest.mark.parametrize(
+    ("date", "flags", "python"),
+    [
+        ("2024-04-01", [], "3.13"),  # the first Python Workers: no setImmediate, no FinalizationRegistry
+        ("2025-05-05", [], "3.13"),  # FinalizationRegistry from here, start-up compilation not yet
+        ("2025-06-01", ["nodejs_compat"], "3.13"),  # compilation at start-up; setImmediate from nodejs_compat
+        ("2025-08-14", [], "3.13"),  # python_no_global_handlers
+        ("2025-09-29", ["python_workflows"], "3.13"),
+        ("2026-06-10", ["python_workers_20260610"], "3.14"),
+        ("2026-09-08", ["nodejs_compat"], "3.14"),
+        ("2099-01-01", ["no_python_workers_20250116"], "3.14"),  # newer than workerd knows: its newest
+    ],
+)
+def test_a_python_worker_starts_at_any_compatibility_setting(
+    serve, tmp_path: Path, date: str, flags: list[str], python: str
+) -> None:
+    folder = tmp_path / f"at-{date}"
+    (folder / "src").mkdir(parents=True)
+    config = {"name": folder.name, "main": "src/entry.py", "compatibility_date": date}
+    (folder / "wrangler.json").write_text(json.dumps({**config, "compatibility_flags": ["python_workers", *flags]}))
+    for name in ("pyproject.toml", "pylock.toml"):  # the SDK alone
+        shutil.copy(PROBES / "assets" / name, folder / name)
+    (folder / "src" / "entry.py").write_text(ANY_DATE_ENTRY)
+    assert get(serve(folder.name, folder), "/").body == f"{python} True".encode()

@@ -28,6 +28,7 @@ export function readWorkerConfig(workerDir) {
   const { config, workerOptions } = cachedWranglerReading(workerDir, configPath);
   const mainPath = checkedMain(config, workerDir, configPath);
   const flags = config.compatibility_flags ?? [];
+  const compatibilityDate = supportedDate(config.compatibility_date);
   return {
     workerDir,
     configPath,
@@ -37,8 +38,8 @@ export function readWorkerConfig(workerDir) {
     srcDir: path.dirname(mainPath),
     mainModule: path.basename(mainPath, ".py"),
     pythonModulesDir: path.join(workerDir, "python_modules"),
-    compatibilityDate: config.compatibility_date ?? today(),
-    compatibilityFlags: hostFlags(flags, config.compatibility_date ?? today()),
+    compatibilityDate,
+    compatibilityFlags: hostFlags(flags, compatibilityDate),
     pythonFlags: flags.filter((flag) => PYTHON_ONLY_FLAGS.has(flag)),
     bindingOptions: bindingOptions(workerOptions),
     classNames: entrypointClassNames(workerOptions, config.name),
@@ -77,9 +78,16 @@ function checkedMain(config, workerDir, configPath) {
   return mainPath;
 }
 
-// wrangler dev's default for a config without one: today's date.
-function today() {
-  return new Date().toISOString().slice(0, 10);
+// As under wrangler dev: no date is the newest workerd supports, and a newer one falls back to it, said once.
+function supportedDate(requested) {
+  const newest = require("workerd").compatibilityDate;
+  if (requested && requested <= newest) return requested;
+  if (requested) {
+    console.warn(
+      `[pyodide-workerd] compatibility date ${requested} is newer than this workerd supports: running with ${newest}`,
+    );
+  }
+  return newest;
 }
 
 function bindingOptions(workerOptions) {
