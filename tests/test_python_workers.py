@@ -165,7 +165,7 @@ def test_the_top_level_runs_under_workerds_start_up_rules(serve) -> None:
     assert at_start_up["secrets.token_hex"].startswith("OSError: [Errno 29]")
     assert at_start_up["seeded Random"] == "allowed"
     assert WORKERD_START_UP_ERROR in at_start_up["crypto.getRandomValues"]
-    assert at_start_up["fetch"].startswith("rejected: Error: " + WORKERD_START_UP_ERROR)
+    assert at_start_up["fetch"].startswith("JsException: Error: " + WORKERD_START_UP_ERROR)
 
 
 def test_requests_may_use_entropy_and_jspi(serve) -> None:
@@ -437,3 +437,33 @@ def test_a_python_worker_starts_at_any_compatibility_setting(
         shutil.copy(PROBES / "assets" / name, folder / name)
     (folder / "src" / "entry.py").write_text(ANY_DATE_ENTRY)
     assert get(serve(folder.name, folder), "/").body == f"{python} True".encode()
+
+
+FATAL_ENTRY = """from workers import Response, WorkerEntrypoint
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        if request.url.endswith("/fatal"):
+            from _pyodide_core import trigger_fatal_error
+
+            trigger_fatal_error()
+        return Response("alive")
+"""
+
+
+def test_after_a_fatal_python_error_the_worker_starts_again(serve, tmp_path: Path) -> None:
+    """workerd's own Python aborts the isolate; here the launcher starts workerd again."""
+    folder = tmp_path / "fatal"
+    (folder / "src").mkdir(parents=True)
+    config = {**STAR_CONFIG, "name": "fatal-probe", "compatibility_flags": ["python_workers"]}
+    (folder / "wrangler.json").write_text(json.dumps(config))
+    for name in ("pyproject.toml", "pylock.toml"):  # the SDK alone, as the assets probe
+        shutil.copy(PROBES / "assets" / name, folder / name)
+    (folder / "src" / "entry.py").write_text(FATAL_ENTRY)
+    server = serve("fatal", folder)
+    assert get(server, "/").body == b"alive"
+    with contextlib.suppress(OSError):
+        client.get(server.base_url, "/fatal", timeout=20)
+    assert wait_until(lambda: answered(server, "/") == b"alive", 60), log_of(server)
+    assert "reloaded: after Python's fatal error" in log_of(server)

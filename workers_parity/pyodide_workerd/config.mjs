@@ -40,10 +40,33 @@ export function readWorkerConfig(workerDir) {
     pythonModulesDir: path.join(workerDir, "python_modules"),
     compatibilityDate,
     compatibilityFlags: hostFlags(flags, compatibilityDate),
-    pythonFlags: flags.filter((flag) => PYTHON_ONLY_FLAGS.has(flag)),
+    pythonFlags: pythonFlags(flags, compatibilityDate),
     bindingOptions: bindingOptions(workerOptions),
     classNames: entrypointClassNames(workerOptions, config.name),
   };
+}
+
+// What workerd implies from `python_workers` (its compatibility-date.capnp: $impliedByAfterDate), which it never
+// sees here: name, implied by, from date, the flag that turns it off.
+const IMPLIED_BY_PYTHON = [
+  ["python_workflows", "python_workers", "2025-09-20", "disable_python_workflows"],
+  ["python_workers_20250116", "python_workers", "2025-09-29", "no_python_workers_20250116"],
+  ["python_dedicated_snapshot", "python_workers_20250116", "2025-10-16", "disable_python_dedicated_snapshot"],
+  [
+    "python_workflows_implicit_dependencies",
+    "python_workers",
+    "2026-02-25",
+    "no_python_workflows_implicit_dependencies",
+  ],
+];
+
+// The flags Python is told of but workerd is not: `python_workers` and what workerd would imply from it.
+function pythonFlags(flags, compatibilityDate) {
+  const enabled = new Set(flags.filter((flag) => PYTHON_ONLY_FLAGS.has(flag) || flag.startsWith("python_")));
+  for (const [flag, impliedBy, since, disabledBy] of IMPLIED_BY_PYTHON) {
+    if (enabled.has(impliedBy) && compatibilityDate >= since && !flags.includes(disabledBy)) enabled.add(flag);
+  }
+  return [...enabled].sort();
 }
 
 // workerd compiles WebAssembly at start-up only from 2025-06-01 on (allow_eval_during_startup); its own Python
