@@ -467,3 +467,14 @@ def test_after_a_fatal_python_error_the_worker_starts_again(serve, tmp_path: Pat
         client.get(server.base_url, "/fatal", timeout=20)
     assert wait_until(lambda: answered(server, "/") == b"alive", 60), log_of(server)
     assert "reloaded: after Python's fatal error" in log_of(server)
+
+
+def test_snapshots_of_worker_folders_that_are_gone_are_removed(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    kept, gone = tmp_path / "kept", tmp_path / "gone"
+    kept.mkdir()
+    gone.mkdir()
+    snapshots = {folder: cache.snapshot_dir(folder) for folder in (kept, gone)}
+    gone.rmdir()
+    assert cache.prune_snapshots() == [snapshots[gone]]
+    assert snapshots[kept].is_dir() and not snapshots[gone].exists()
