@@ -25,7 +25,7 @@ const JS_MODULES = { src: /\.m?js$/, python_modules: /^workers\/[^/]+\.m?js$/ };
 export const MODULES_ROOT = "/pyodide-workerd";
 
 // The module list for one start: `mode` is "snapshot" (answer with a memory snapshot) or "serve".
-export function hostModules({ config, mode, snapshot, preload, exportNames, pyodidePackage, testScheduled }) {
+export function hostModules({ config, mode, snapshot, preload, exportNames, pyodidePackage, routes }) {
   const roots = { runtime: PYTHON_DIR, python_modules: config.pythonModulesDir, src: config.srcDir };
   const groups = {
     runtime: listFiles(PYTHON_DIR),
@@ -60,7 +60,7 @@ export function hostModules({ config, mode, snapshot, preload, exportNames, pyod
     }
   }
   modules.push(generated("files.mjs", filesModule(index, libraries)));
-  modules.push(generated("setup.mjs", setupModule({ config, mode, snapshot, preload, pyodideDir, testScheduled })));
+  modules.push(generated("setup.mjs", setupModule({ config, mode, snapshot, preload, pyodideDir, routes })));
   if (snapshot) modules.push({ type: "Data", path: moduleName("snapshot.bin"), contents: snapshot.bytes });
   return modules;
 }
@@ -118,14 +118,15 @@ function filesModule(index, libraries) {
   return `${imports.join("\n")}\nexport default {\n${groups.join("\n")}\n  libraries: [\n${compiled.join("\n")}\n  ],\n};\n`;
 }
 
-function setupModule({ config, mode, snapshot, preload, pyodideDir, testScheduled }) {
+function setupModule({ config, mode, snapshot, preload, pyodideDir, routes }) {
   const values = {
     mode,
     snapshotLibraries: snapshot?.libraries ?? [],
     mainModule: config.mainModule,
     pythonFlags: config.pythonFlags,
     preload,
-    testScheduled: Boolean(testScheduled),
+    testScheduled: Boolean(routes?.testScheduled),
+    testHandler: Boolean(routes?.testHandler),
     versions: {
       pyodide: versionOf(pyodideDir),
       workerd: versionOf(path.dirname(packageRequire.resolve("workerd/package.json"))),

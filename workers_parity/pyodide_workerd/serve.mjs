@@ -16,7 +16,7 @@ module.enableCompileCache?.();
 
 const USAGE =
   "usage: node serve.mjs --worker-dir DIR --port PORT [--ip 127.0.0.1] --persist-to STATE " +
-  "[--snapshot-dir DIR] [--no-snapshot] [--watch] [--test-scheduled] [--pyodide-package pyodide]";
+  "[--snapshot-dir DIR] [--no-snapshot] [--watch] [--test-scheduled] [--test-handler] [--pyodide-package pyodide]";
 const OPTIONS = {
   "worker-dir": { type: "string" },
   port: { type: "string" },
@@ -26,10 +26,12 @@ const OPTIONS = {
   "no-snapshot": { type: "boolean", default: false },
   watch: { type: "boolean", default: false },
   "test-scheduled": { type: "boolean", default: false },
+  "test-handler": { type: "boolean", default: false },
   "pyodide-package": { type: "string", default: "pyodide" },
 };
 const PARENT_CHECK_MS = 500;
-const MISSING_EXPORTS_MARKER = "pyodide-workerd: entrypoint classes not exported:"; // host/host.mjs says it
+const MISSING_EXPORTS_MARKER = "pyodide-workerd: entrypoint classes not exported:"; // host/host.mjs says these
+const FATAL_MARKER = "pyodide-workerd: Python suffered a fatal error";
 const log = (message) => console.log(message);
 
 function parseOptions(argv) {
@@ -54,6 +56,7 @@ function parseOptions(argv) {
     snapshotDir: values["no-snapshot"] ? null : path.resolve(values["snapshot-dir"] ?? defaultSnapshotDir),
     watch: values.watch,
     testScheduled: values["test-scheduled"],
+    testHandler: values["test-handler"], // GET /__test runs the worker's `test` handler, as `workerd test` does
     pyodidePackage: values["pyodide-package"],
   };
 }
@@ -121,7 +124,8 @@ async function snapshotFor(config, options, preload) {
 }
 
 function hostChoices(options) {
-  return { pyodidePackage: options.pyodidePackage, testScheduled: options.testScheduled };
+  const routes = { testScheduled: options.testScheduled, testHandler: options.testHandler };
+  return { pyodidePackage: options.pyodidePackage, routes };
 }
 
 function pyodideVersion(options) {
@@ -195,13 +199,14 @@ class Server {
     return { ...settings, log: requestLog(), handleStructuredLogs: (entry) => this.relay(entry) };
   }
 
-  // workerd's own output (console.log of the worker, errors), passed on; the host's report of missing exports
-  // triggers a reload.
+  // workerd's own output (console.log of the worker, errors), passed on; the host's report of missing exports or of
+  // a fatal error triggers a reload.
   relay({ level, message }) {
     if (level === "error" || level === "warn") console.error(message);
     else console.log(message);
     const marker = message.indexOf(MISSING_EXPORTS_MARKER);
     if (marker >= 0) this.addMissingExports(message.slice(marker + MISSING_EXPORTS_MARKER.length));
+    if (message.includes(FATAL_MARKER)) this.reload("after Python's fatal error");
   }
 
   addMissingExports(text) {

@@ -124,6 +124,7 @@ def launch(
 def _pyodide_workerd_launch(worker: Worker, port: int, host: str, state_dir: Path, python: releases.Choice) -> Launch:
     argv = [str(toolchain.node_binary()), str(PYODIDE_WORKERD), "--worker-dir", str(worker.folder)]
     argv += ["--pyodide-package", python.release.npm_package]
+    cache.prune_snapshots()
     argv += ["--snapshot-dir", str(cache.snapshot_dir(worker.folder))]  # a later --snapshot-dir overrides it
     env = toolchain.node_env({toolchain.NODE_MODULES_ENV: str(toolchain.ensure_node_modules())})
     return Launch([*argv, *_serve_flags(port, host, state_dir)], worker.folder, env)
