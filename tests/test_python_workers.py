@@ -16,7 +16,7 @@ import pytest
 
 from workers_parity import project
 from workers_parity.http import client
-from workers_parity.servers import cache, toolchain
+from workers_parity.servers import cache, choose, toolchain
 from workers_parity.servers.devserver import DevServer
 from workers_parity.servers.liveservers import wait_until
 from workers_parity.servers.ports import free_port
@@ -387,7 +387,12 @@ def test_an_edit_reloads_the_worker(tmp_path: Path) -> None:
     shutil.copytree(PROBES / "legacy", folder, ignore=shutil.ignore_patterns("python_modules", ".wrangler"))
     worker = project.worker_from_folder(folder, port=0, worker_id="edited")
     server = DevServer(
-        worker, port=free_port(), state_dir=tmp_path / "state", log_path=tmp_path / "dev.log", watch=True
+        worker,
+        port=free_port(),
+        state_dir=tmp_path / "state",
+        log_path=tmp_path / "dev.log",
+        choice=choose.select(worker),  # auto, as dev chooses it
+        watch=True,
     )
     with server:
         assert get(server, "/").body == b"legacy handler for GET"

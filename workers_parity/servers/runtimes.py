@@ -62,8 +62,8 @@ def given(worker: Worker, requested: str | None = None) -> Choice:
         return Choice(Runtime.WORKERD, "JavaScript workers always run in workerd")
     if requested in (AUTO, ALL):
         raise ValueError(
-            f"{worker.name}: {requested!r} is resolved before a server is made (servers/choose.py: select), "
-            "not by the server's start"
+            f"{worker.name}: {requested!r} is resolved before a server is made, not by the server's start: "
+            f"give the server its runtime (DevServer(..., choice=choose.select(worker, {requested!r}))"
         )
     return Choice(Runtime(requested), f"forced by {RUNTIME_ENV} / --python-runtime")
 
