@@ -42,6 +42,8 @@ def write_lock(folder: Path) -> tuple[Path, releases.Choice]:
 
 
 def _by_compatibility(folder: Path) -> releases.Choice:
+    if not any((folder / name).is_file() for name in wrangler.CONFIG_NAMES):
+        return releases.Choice(releases.NEWEST, "the newest: no wrangler config names a compatibility date")
     config = wrangler.read(folder)
     date = config.compatibility_date or datetime.date.today().isoformat()  # wrangler dev's default
     return releases.release_for(date, config.compatibility_flags)
