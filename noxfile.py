@@ -17,11 +17,19 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 WORKER_IDS = [worker["id"] for worker in nox.project.load_toml("workers-parity.toml")["worker"]]  # our first user
 PARENT_ENV = "PARITY_EXIT_WITH_PARENT"  # workers_parity.servers.parentwatch: end with nox (tests/test_harness.py)
 CONTRACT_SUITES = sorted(str(path) for path in Path("shared-tests").glob("test_contract*.py"))
+# The parity run's test files, as its report knows them (pyproject's `parity_suite`): the contract, differential and
+# fuzz tests. The cases of workers-parity.toml come with --workers-parity; the report knows them per case file.
+PARITY_SUITE = sorted(
+    str(path) for glob in PYPROJECT["tool"]["pytest"]["ini_options"]["parity_suite"] for path in Path().glob(glob)
+)
 # Our commands stop their dev servers on Ctrl-C: nox waits this long for them (its default is 0.3 s) before
 # SIGTERM and SIGKILL; they also end themselves if nox dies (PARENT_ENV), and their guards outlive neither.
 STOP_SECONDS = 20
 INSTALL_STAMP = ".workers-parity-installed"  # in a session's venv: the pyproject.toml it was installed from
 FUZZ_EXAMPLES = 2000  # nox -s fuzz; nox -s tests runs test_fuzz.py's smaller derandomized budget (conftest.py)
+# In CI (GitHub sets CI=true, .ci/run too) a session in which no test ran fails (.ci/tally.py), and so does a test
+# that cannot run for want of a tool (workers_parity/ci.py): a green run means it ran.
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -46,14 +54,31 @@ def harness(session: nox.Session, *command: str) -> None:
 
 
 def pytest(session: nox.Session, *args: str, **kwargs) -> None:
+    """Run pytest, then say how many tests ran, passed and were skipped (from its JUnit XML, kept in reports/)."""
     install(session, "test")
-    run_ours(session, "python", "-m", "pytest", *args, *session.posargs, **kwargs)
+    junit = Path("reports") / "junit" / f"{session.name}.xml"
+    junit.unlink(missing_ok=True)
+    try:
+        run_ours(session, "python", "-m", "pytest", f"--junitxml={junit}", *args, *session.posargs, **kwargs)
+    except nox.command.CommandFailed:
+        session.run("python", ".ci/tally.py", str(junit), success_codes=[0, 1])
+        raise
+    session.run("python", ".ci/tally.py", *(["--require-a-run"] if IN_CI else []), str(junit))
 
 
 def run_ours(session: nox.Session, *command: str, env: dict[str, str] | None = None, **kwargs) -> None:
     """Run a command that starts dev servers: given time to stop them, and told to end if nox dies."""
     env = {**(env or {}), PARENT_ENV: str(os.getpid())}
     session.run(*command, env=env, interrupt_timeout=STOP_SECONDS, **kwargs)
+
+
+def not_ignored(files: list[str], args: list[str]) -> list[str]:
+    """The files no `--ignore PATH` among args leaves out. pytest ignores a path only while it collects a folder,
+    never a file named on the command line, so the parity session leaves ignored files off its command line."""
+    paths = [arg.removeprefix("--ignore=") for arg in args if arg.startswith("--ignore=")]
+    paths += [path for option, path in zip(args, args[1:], strict=False) if option == "--ignore"]
+    ignored = {Path(path).resolve() for path in paths}
+    return [file for file in files if ignored.isdisjoint({Path(file).resolve(), *Path(file).resolve().parents})]
 
 
 def command_line() -> str:
@@ -72,15 +97,21 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def parity(session: nox.Session) -> None:
-    """The main job: all workers through the contract and differential tests, then the parity report."""
+    """The main job: all workers through the contract, differential and (derandomized) fuzz tests, then the report."""
     reports = Path("reports")
     results = reports / "results.json"
     results.unlink(missing_ok=True)
+    files = not_ignored(PARITY_SUITE, session.posargs)
+    if not files:
+        session.error("every file of the parity suite is --ignore'd: nothing to run")
     try:
+        # --workers-parity: workers-parity's pytest plugin adds the cases of workers-parity.toml, one test per case
+        # and worker, judged as `workers-parity run` judges them (with our plug-in, shared-tests/contract_plugin.py)
         pytest(
             session,
-            *CONTRACT_SUITES,
-            "shared-tests/test_differential.py",
+            *files,
+            "--workers-parity",
+            "--hypothesis-profile=ci",  # test_fuzz.py's fixed budget from a fixed seed, as in CI
             f"--parity-results={results}",
             env={"PARITY_COMMAND": command_line()},
         )
@@ -152,8 +183,9 @@ def demo(session: nox.Session) -> None:
 def browser(session: nox.Session) -> None:
     """The form in headless Chromium (Playwright + Debian's chromium); screenshots in reports/."""
     install(session, "test", "browser")
-    # installs Debian's chromium when it is missing and can be had; the test names what is missing otherwise
-    session.run("python", "-m", "workers_parity.demo.browser_setup", success_codes=[0, 3])
+    # installs Debian's chromium when it is missing and can be had; the test names what is missing otherwise (and in
+    # CI, where a browser that cannot be had fails the session, this step says why first)
+    session.run("python", "-m", "workers_parity.demo.browser_setup", success_codes=[0] if IN_CI else [0, 3])
     pytest(session, "shared-tests/browser")
 
 

@@ -1,13 +1,25 @@
-"""Fixtures of the shared suite beyond the workers (those come from workers_parity/plugins/pytest_workers.py): the
-fuzz budget and the soak's table."""
+"""What the shared suite adds to workers-parity's pytest plugin (which gives it the workers, and the cases of
+corpus.toml as tests): its tests' contract rules and cases for the report (read from the `contract` and `case`
+markers), the fuzz budget and the soak's table."""
 
 from __future__ import annotations
 
 import pytest
-
-from workers_parity.judge import soak
+import soak
 
 CI_EXAMPLES = 300  # test_fuzz.py's budget without --examples: the same requests every run (nox -s tests, CI)
+
+
+def pytest_workers_parity_rules(item: pytest.Item) -> list[str] | None:
+    """The rule ids of every `contract` marker on the test, its class and module, in order; None without one (a
+    case of corpus.toml has its rules from our plug-in)."""
+    rules = [str(rule) for marker in item.iter_markers("contract") for rule in marker.args]
+    return rules or None
+
+
+def pytest_workers_parity_case(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("case")
+    return str(marker.args[0]) if marker else None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

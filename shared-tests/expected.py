@@ -14,6 +14,7 @@ from workers_parity import project
 from workers_parity.http.bodies import MULTIPART, URLENCODED
 from workers_parity.judge.oracle import ABSENT, Expectation
 
+CONTRACT = "the contract"  # whose answer an Expectation is, as failure messages say
 TEXT = "text/plain; charset=utf-8"
 HTML = "text/html; charset=utf-8"
 JSON = "application/json"
@@ -100,7 +101,7 @@ def counter_page(count: int) -> bytes:
 
 # --- the contract's answer to a request: the oracle of every differential case ---------------------------------
 
-# The answers a corpus case can state by name (corpus.toml `expect`); form submissions state their fields instead.
+# The answers a corpus case can state by name (corpus.toml `answer`); form submissions state their fields instead.
 NAMED_ANSWERS = {
     "hello": (200, TEXT, HELLO),
     "not-found": (404, TEXT, NOT_FOUND),
@@ -144,7 +145,7 @@ def route(target: str) -> str:
 
 
 def outcome(method: str, target: str, headers: dict[str, str], body: bytes | None) -> str | dict[str, str]:
-    """What the contract answers, as corpus.toml's `expect` writes it: a named answer, or the parsed fields of a form
+    """What the contract answers, as corpus.toml's `answer` writes it: a named answer, or the parsed fields of a form
     post ({"name": ..., "message": ...}, a missing field left out); HEAD is answered as GET (C10.1)."""
     if len(target.encode()) >= URI_TOO_LONG_AT:
         return "uri-too-long"
@@ -213,14 +214,14 @@ def expectation(answer: str | dict[str, str], method: str, target: str, worker: 
         check = lambda data: status_check(data, worker)  # noqa: E731 (the check needs the worker's name)
     if method == "HEAD":  # C10.3: the GET body's length, when the oracle knows it exactly
         lengths = (ABSENT, str(len(body))) if body is not None else None
-        return Expectation(status, headers, b"", None, lengths, f"{summary}, empty body (HEAD)")
-    return Expectation(status, headers, body, check, None, summary)
+        return Expectation(status, headers, b"", None, lengths, f"{summary}, empty body (HEAD)", CONTRACT)
+    return Expectation(status, headers, body, check, None, summary, CONTRACT)
 
 
 def platform_expectation(answer: str) -> Expectation:
     status, content_type, body = PLATFORM_ANSWERS[answer]
     headers = {"content-type": (content_type,)} if content_type else {}
-    return Expectation(status, headers, body, None, None, f"{status} {answer} (workerd's own answer, C16)")
+    return Expectation(status, headers, body, None, None, f"{status} {answer} (workerd's own answer, C16)", CONTRACT)
 
 
 COUNT = re.compile(rb'<span id="count">([1-9][0-9]*)</span>')

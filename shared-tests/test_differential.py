@@ -1,7 +1,7 @@
-"""Differential testing: the same request to every selected worker must get the same answer, and that answer must
-be the contract's (CONTRACT.md C14; the oracle of each case is shared-tests/expected.py).
+"""Differential testing beyond the corpus: the cases of corpus.toml are tests of their own (workers-parity's pytest
+plugin makes one per case and worker, judged with our plug-in's oracle: contract_plugin.py); here, checks of the
+corpus and the oracle themselves, and a hypothesis property test of generated form posts, judged alike.
 
-Every case of corpus.toml is one test (its id is the case id); a hypothesis property test adds generated form posts.
 Differences the contract cannot remove would be pinned in expected-differences.toml (there are none) and become
 expected failures. The judge itself is tested without workers in tests/test_judge.py.
 """
@@ -10,63 +10,46 @@ from __future__ import annotations
 
 from itertools import cycle, islice
 
+import contract_plugin
 import expected
 import pytest
-from differential import PINS, judge_replies, record, send_to_all
+from differential import SUITE, judge_replies, record, send_to_all
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from workers_parity.cases.model import Case
 from workers_parity.http import bodies
 from workers_parity.http.client import request
-from workers_parity.judge import corpus
 
-CASES = corpus.load()
-
-
-def contract_answer(case: corpus.Case) -> str | dict[str, str]:
-    """The answer the case states, else the one the oracle derives from the request."""
-    if case.expect is not None:
-        return case.expect
-    return expected.outcome(case.method, case.path, case.headers, case.sent_body())
-
-
-def case_param(case: corpus.Case):
-    """Every case also checks byte parity itself (C14.1)."""
-    rules = dict.fromkeys([*case.rules, "C14.1"])
-    return pytest.param(case, id=case.id, marks=[pytest.mark.contract(*rules), pytest.mark.case(case.id)])
-
-
-@pytest.mark.parametrize("case", [case_param(case) for case in CASES])
-def test_corpus_case(case: corpus.Case, compared_workers: list, request: pytest.FixtureRequest) -> None:
-    replies = send_to_all(compared_workers, case.send)
-    answer = contract_answer(case)
-    judgement = judge_replies(compared_workers, replies, case.id, answer, case.method, case.path, case.compare)
-    names = ", ".join(replies)
-    detail = judgement.report(f"case {case.id}: {case.describe()}\nworkers: {names}")
-    record(request.node, compared_workers, judgement, detail)
-    if judgement.failed:
-        pytest.fail(detail, pytrace=False)
-    if judgement.expected:
-        pytest.xfail(" ".join(judgement.reasons))
+CASES = SUITE.cases
 
 
 def test_corpus_is_well_formed() -> None:
     assert len(CASES) >= 60
     known = {case.id for case in CASES}
-    stale = [pin.case for pin in PINS if pin.case not in known]
+    stale = [pin.case for pin in SUITE.pins if pin.case not in known]
     assert not stale, f"expected-differences.toml names cases that are not in corpus.toml: {stale}"
-    assert set(corpus.ANSWER_NAMES) == set(expected.NAMED_ANSWERS) | set(expected.PLATFORM_ANSWERS)
+    assert set(contract_plugin.ANSWER_NAMES) == set(expected.NAMED_ANSWERS) | set(expected.PLATFORM_ANSWERS)
+
+
+def test_every_counter_and_status_case_masks_exactly_what_c14_2_allows() -> None:
+    """The masks are data in corpus.toml: each case whose contract answer is the counter page or /status (on GET)
+    carries the mask our plug-in names for it, and no other case carries a mask."""
+    for case in CASES:
+        answer = contract_plugin.contract_answer(case)
+        wanted = contract_plugin.answer_masks(answer) if case.method != "HEAD" and case.raw is None else []
+        assert [m.pattern for m in case.masks] == [m.pattern for m in wanted], case.id
 
 
 @pytest.mark.parametrize(
-    "case", [pytest.param(case, id=case.id) for case in CASES if case.expect is not None and case.raw is None]
+    "case", [pytest.param(case, id=case.id) for case in CASES if "answer" in case.extra and case.raw is None]
 )
-def test_stated_answer_is_the_derived_one(case: corpus.Case) -> None:
+def test_stated_answer_is_the_derived_one(case: Case) -> None:
     """Where a case states the contract's answer, expected.py's reading of the contract derives the same one
     (a check of the oracle and of the corpus, not of a worker)."""
     derived = expected.outcome(case.method, case.path, case.headers, case.sent_body())
     for worker in ("js-worker", "py-worker"):
-        stated_answer = expected.expectation(case.expect, case.method, case.path, worker)
+        stated_answer = expected.expectation(case.extra["answer"], case.method, case.path, worker)
         derived_answer = expected.expectation(derived, case.method, case.path, worker)
         assert (derived_answer.status, derived_answer.body) == (stated_answer.status, stated_answer.body), derived
 

@@ -3,7 +3,7 @@ compared with each other and with the contract's (expected.py), as the corpus ca
 
 Without options it runs a fixed budget from a derandomized seed (CI, `nox -s tests`); `nox -s fuzz` runs 2,000
 examples from a random seed (`-- --examples N` to change it). A failing request is shrunk by hypothesis, printed as
-a shell command that reproduces it, and added to shared-tests/corpus-found.toml, which the corpus test replays.
+a shell command that reproduces it, and added to shared-tests/corpus-found.toml, whose cases every run replays.
 """
 
 from __future__ import annotations
@@ -18,17 +18,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import contract_forms
+import contract_plugin
 import expected
 import fuzz_requests
 import pytest
-from differential import compare_mode, judge_replies, send_to_all
+from differential import judge_replies, send_to_all
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
+from workers_parity import project
+from workers_parity.cases import load as case_files
+from workers_parity.cases import write
 from workers_parity.http import bodies
 from workers_parity.http.client import Reply
 from workers_parity.http.rawrequest import RawRequest
-from workers_parity.judge import corpus, foundcases
+from workers_parity.run import suite
+from workers_parity.run.judging import first_lines
 
 # The rule the contract's answer exercises, for the case written for a failing request (besides C14.1).
 ANSWER_RULES = {
@@ -64,8 +69,7 @@ class Fuzzer:
         if errors:
             detail = "\n\n".join([heading, *(f"{label} gave no answer: {error}" for label, error in errors.items())])
         else:
-            mode = compare_mode(answer)
-            judgement = judge_replies(self.workers, replies, "fuzz", answer, raw.method, raw.target_text(), mode)
+            judgement = judge_replies(self.workers, replies, "fuzz", answer, raw.method, raw.target_text())
             if not judgement.failed:
                 return
             detail = judgement.report(heading)
@@ -93,12 +97,6 @@ def summary(answer: str | dict[str, str]) -> str:
     return f"form fields, {status}"
 
 
-def first_lines(detail: str) -> str:
-    """What diverged, in one line: the first line of each section of a report but the request's."""
-    sections = [section.splitlines()[0].rstrip(":") for section in detail.split("\n\n")[1:] if section]
-    return "; ".join(sections) or detail.splitlines()[0]
-
-
 def written_case(raw: RawRequest, answer: str | dict[str, str], what: str, path: Path) -> tuple[str, bool]:
     """Add the request to the found cases; (its case id, whether it was new)."""
     if isinstance(answer, str):
@@ -107,8 +105,12 @@ def written_case(raw: RawRequest, answer: str | dict[str, str], what: str, path:
         multipart = contract_forms.media_type(raw.seen_headers().get("content-type")) == bodies.MULTIPART
         rule = "C4.4" if multipart else "C4.3"
     note = f"found by test_fuzz.py on {time.strftime('%Y-%m-%d')}: {what}"[:300]
-    added = foundcases.append(path, raw, [rule, "C14.1"], note, compare_mode(answer))
-    return foundcases.case_id(raw), added
+    extra: dict[str, object] = {"rules": [rule, "C14.1"]}
+    masks = contract_plugin.ANSWER_MASKS.get(answer) if isinstance(answer, str) else None
+    if masks:
+        extra["mask"] = [masks]
+    added = write.append(path, write.exact_case(raw, note, extra))
+    return write.case_id(raw), added
 
 
 def failure_report(fuzzer: Fuzzer, found_path: Path) -> str:
@@ -149,7 +151,7 @@ def test_fuzzed_requests(compared_workers: list, fuzz_budget: tuple[int, bool]) 
     with contextlib.suppress(Divergence):  # reported below, outside the handler, so that pytest prints it once
         run_fuzzer(fuzzer, examples, derandomize)
     if fuzzer.failures:
-        pytest.fail(failure_report(fuzzer, corpus.found_path()), pytrace=False)
+        pytest.fail(failure_report(fuzzer, suite.found_path(project.current())), pytrace=False)
     seconds = time.monotonic() - started
     answers = ", ".join(f"{answer} {count}" for answer, count in fuzzer.answers.most_common())
     print(
@@ -222,10 +224,14 @@ def test_a_divergence_is_shrunk_reproduced_and_written_as_a_corpus_case(tmp_path
     assert len(shrunk.headers) == 1 and len(shrunk.body or b"") < 20, shrunk
     assert "header x-stray differs" in report and "py-worker" in report
     assert "curl --raw " in report and "-H 'Content-Type: " in report and "boundary=" in report
-    (case,) = corpus.load(found)
-    assert case.exact == shrunk and case.id in report and case.rules[-1] == "C14.1"
+    (case,) = load_found(found)
+    assert case.exact == shrunk and case.id in report and case.extra["rules"][-1] == "C14.1"
     failure_report(fuzzer, found)
-    assert "already in" in failure_report(fuzzer, found) and len(corpus.load(found)) == 1
+    assert "already in" in failure_report(fuzzer, found) and len(load_found(found)) == 1
+
+
+def load_found(path: Path) -> list:
+    return case_files.load([path], frozenset(contract_plugin.CASE_KEYS), contract_plugin.check_case)
 
 
 def test_no_generated_head_goes_beyond_the_promised_256_kib() -> None:

@@ -2,7 +2,8 @@
 
 Marked `soak`: `./noxw -s soak` runs them (`pytest -m soak`), the default `-m "not soak"` leaves them out. Every
 test starts its own dev servers on fresh state, so its invariant is exact: the count a page shows is the number of
-GET /counter answered 200 since that state was fresh. PARITY_SOAK_REQUESTS (default 10,000) sizes the soaks.
+GET /counter answered 200 since that state was fresh, give or take only the requests a kill -9 cut off in flight
+(C15.5). PARITY_SOAK_REQUESTS (default 10,000) sizes the soaks.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from pathlib import Path
 
 import expected
 import pytest
+import soak
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
 from workers_parity.http import client
-from workers_parity.judge import soak
 from workers_parity.servers.devserver import DevServer
 from workers_parity.servers.ports import free_port
 
@@ -28,6 +29,9 @@ pytestmark = pytest.mark.soak
 SOAK_REQUESTS = int(os.environ.get("PARITY_SOAK_REQUESTS", "10000"))
 CLIENTS = 32  # per worker
 AT_ONCE_REQUESTS = 1000  # two live servers on one state: a probe, not a soak
+# Between the phases of a worker's soak: one drained restart, then kill -9 with every client mid-request, thrice.
+CHANGES = [soak.RESTART, soak.KILL, soak.KILL, soak.KILL]
+TURNS_CHANGES = [soak.RESTART, soak.KILL]  # workers taking turns: handed over drained, then after a kill -9
 COUNT = re.compile(rb'<span id="count">(\d+)</span>')
 MACHINE_SETTINGS = settings(
     max_examples=3,
@@ -161,19 +165,20 @@ def local_targets(selection) -> list:
 
 
 def soak_plans(selection, folder: Path) -> dict[str, soak.Plan]:
-    """A soak per worker with two restarts; with two workers or more, the same with the workers taking turns on
-    one state folder, and a short probe of two servers at once on one state folder."""
+    """A soak per worker with a restart and three kills -9; with two workers or more, the workers taking turns on one
+    state folder (handed over once drained, once killed), and a short probe of two servers at once on one folder."""
     plans = {}
     for target in local_targets(selection):
         server = fresh_server(target, folder / target.id)
-        plans[target.id] = soak.Plan(target.id, [[server]] * 3, SOAK_REQUESTS, read_count, CLIENTS)
+        phases = [[server]] * (len(CHANGES) + 1)
+        plans[target.id] = soak.Plan(target.id, phases, SOAK_REQUESTS, read_count, CLIENTS, CHANGES)
     if len(plans) >= 2:
         turns = [
             fresh_server(target, folder / "turns", folder / "turns-state") for target in local_targets(selection)[:3]
         ]
-        phases = [[turns[number % len(turns)]] for number in range(3)]
+        phases = [[turns[number % len(turns)]] for number in range(len(TURNS_CHANGES) + 1)]
         label = " -> ".join(phase[0].worker.id for phase in phases)
-        plans["turns"] = soak.Plan(label, phases, SOAK_REQUESTS, read_count, CLIENTS)
+        plans["turns"] = soak.Plan(label, phases, SOAK_REQUESTS, read_count, CLIENTS, TURNS_CHANGES)
         both = [
             fresh_server(target, folder / "at-once", folder / "at-once-state")
             for target in local_targets(selection)[:2]
@@ -202,16 +207,25 @@ def outcome(soaks, key: str) -> tuple[soak.Plan, soak.Row]:
     return plan, row
 
 
-def test_soak_with_two_restarts(local_target, soaks) -> None:
-    """10,000 GETs at 32 clients, two restarts in the middle: count = GETs answered 200, every count shown once."""
+def killed_mid_request(row: soak.Row) -> list[int]:
+    """How many requests were in flight at each kill -9 (account() already failed a kill that cut off none)."""
+    return [in_flight for in_flight, _ in row.tally.kills]
+
+
+def test_soak_with_a_restart_and_kills_mid_request(local_target, soaks) -> None:
+    """C15.5: 10,000 GETs at 32 clients; a drained restart, then three kills -9 with all 32 clients mid-request:
+    every count answered 200 shown once and kept, the counts never shown no more than the requests cut off."""
     _, row = outcome(soaks, local_target.id)
-    assert (row.tally.restarts, row.tally.ok >= SOAK_REQUESTS) == (2, True)
+    assert (row.tally.restarts, row.tally.ok >= SOAK_REQUESTS) == (len(CHANGES), True)
+    assert killed_mid_request(row) == [CLIENTS] * CHANGES.count(soak.KILL)
 
 
 def test_soak_with_workers_taking_turns_on_one_state_folder(soaks) -> None:
-    """C15.4: the same, each restart handing the state folder to the next worker: one count across them."""
+    """C15.4, C15.5: the same, each restart handing the state folder to the next worker, the second after a kill -9
+    mid-request: one count across them."""
     _, row = outcome(soaks, "turns")
-    assert (row.tally.restarts, row.tally.ok >= SOAK_REQUESTS) == (2, True)
+    assert (row.tally.restarts, row.tally.ok >= SOAK_REQUESTS) == (len(TURNS_CHANGES), True)
+    assert killed_mid_request(row) == [CLIENTS]
 
 
 def test_two_live_servers_on_one_state_folder_lose_no_count(soaks) -> None:

@@ -115,11 +115,36 @@ def test_runtime_flags_choose_the_snapshot_and_ask_a_direct_host_for_its_timings
     assert warm == ("--timings", "--snapshot-dir", str(tmp_path / "py"))
 
 
-def test_form_bodies_are_valid_forms_of_the_exact_size() -> None:
-    for kib in scenarios.FORM_BODY_KIB:
-        body = scenarios.sized_form(kib).body
-        assert len(body) == kib * 1024 and body.startswith(scenarios.form_body() + b"&padding=")
-    assert scenarios.sized_form(16).label == "POST /form 16 KiB"
+def test_our_plug_ins_form_bodies_are_valid_forms_of_the_exact_size() -> None:
+    curve = scenarios.curves()["form body"]
+    assert [s.label for s in curve] == ["POST /form 1 KiB", "POST /form 16 KiB", "POST /form 64 KiB"]
+    small = scenarios.endpoints()[1].body
+    for kib, point in zip((1, 16, 64), curve, strict=True):
+        assert point.body_bytes == kib * 1024 and point.endpoint.body.startswith(small + b"&padding=")
+
+
+def test_the_scenarios_are_the_endpoints_at_1_and_8_clients_then_the_curves_other_points() -> None:
+    hello, counter = scenarios.Endpoint("GET", "/a"), scenarios.Endpoint("GET", "/b")
+    big = scenarios.Endpoint("POST", "/a", b"x" * 2048, None, " 2 KiB")
+    growth = {
+        "clients": [scenarios.Scenario(counter, n, "clients") for n in (1, 8, 32)],
+        "body": [scenarios.Scenario(big, 1, "body")],
+    }
+    found = [(s.label, s.clients, s.curve, s.core) for s in scenarios.scenarios([hello, counter], growth)]
+    assert found == [
+        ("GET /a", 1, "", True),
+        ("GET /a", 8, "", True),
+        ("GET /b", 1, "clients", True),  # measured once: a core scenario and a point of the curve
+        ("GET /b", 8, "clients", True),
+        ("GET /b", 32, "clients", False),
+        ("POST /a 2 KiB", 1, "body", False),
+    ]
+
+
+def test_without_a_plug_in_the_bench_loads_the_ready_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scenarios.hooks, "load", lambda paths: scenarios.hooks.Plugins())
+    assert [e.label for e in scenarios.endpoints()] == [f"GET {project.workers()[0].ready_path}"]
+    assert scenarios.curves() == {}
 
 
 def test_phases_run_from_spawn_to_the_first_answer_in_the_order_they_end() -> None:
@@ -239,6 +264,7 @@ def test_targets_on_equal_footing() -> None:
                 2.0,
                 snapshot_bytes=40 * 2**20,
                 phases={restore: 0.2},
+                probe=True,
             ),
             startup(
                 "django-probe",
@@ -248,6 +274,7 @@ def test_targets_on_equal_footing() -> None:
                 2.1,
                 snapshot_bytes=30 * 2**20,
                 phases={restore: 0.15},
+                probe=True,
             ),
         ]
     )
@@ -288,3 +315,12 @@ def test_load_rows_name_the_worker_and_runtime_without_the_start_variant() -> No
     warm = subject("py", "pyodide-workerd", WARM_SNAPSHOT)
     assert warm.label == "py-worker · pyodide-workerd (warm snapshot)"
     assert warm.serving_label == "py-worker · pyodide-workerd"
+
+
+def test_the_probe_workers_are_the_ones_our_plug_in_names() -> None:
+    found, skipped = subjects.probe_subjects()
+    assert skipped == {}
+    assert [(s.worker.id, s.worker.ready_path, s.runtime, s.variant, s.probe) for s in found] == [
+        ("fastapi-probe", "/planets/1", "pyodide-workerd", WARM_SNAPSHOT, True),
+        ("django-probe", "/hello/bench", "pyodide-workerd", WARM_SNAPSHOT, True),
+    ]

@@ -17,7 +17,7 @@ import pytest
 from workers_parity.bench import cpu, page, tables
 from workers_parity.bench.__main__ import build_report, write_outputs
 from workers_parity.bench.load import LoadPhase
-from workers_parity.bench.results import LoadResult, Machine, MemoryResult, ParityRun, StartupResult
+from workers_parity.bench.results import LoadResult, Machine, MemoryResult, ParityRun, StartupResult, TargetCheck
 from workers_parity.bench.stats import summarize
 from workers_parity.render import terminal
 from workers_parity.servers.devserver import resident_memory
@@ -40,9 +40,11 @@ def load(subject: str, scenario: str, clients: int, workerd_ms: float) -> LoadRe
     worker, language, runtime, host = SUBJECTS[subject]
     kinds = {cpu.WORKERD: workerd_ms, cpu.NODE: 0.004}
     p50 = workerd_ms / 100
+    curve = "counter" if scenario == "GET /counter" else "body" if scenario.endswith("KiB") else ""
+    body = int(scenario.split()[2]) * 1024 if curve == "body" else 0
     return LoadResult(
         subject, worker, language, runtime, host, scenario, clients, 100, 0, 1.0, "request count",
-        workerd_ms + 0.004, kinds, p50, p50 * 3, 100.0 / p50 / 1e3,
+        workerd_ms + 0.004, kinds, p50, p50 * 3, 100.0 / p50 / 1e3, curve, clients < 32 and curve != "body", body,
     )  # fmt: skip
 
 
@@ -69,7 +71,9 @@ def a_report():
     versions = {"tools": {"wrangler": "4.1"}, "harness python": "3.11"}
     skipped = {"py-worker · workerd": "no workerd Python here"}
     parity = ParityRun("./noxw -s parity", 0, 28.0, 45.0, {"tests": 20.0, "the report": 1.0}, 1564)
-    return build_report("2026-01-01T00:00:00+00:00", settings, found_machine, versions, starts, phase, parity, skipped)
+    harness = [TargetCheck("harness time <= 2 s", "100 cases, 2 workers", "1.20 s", True)]
+    created = "2026-01-01T00:00:00+00:00"
+    return build_report(created, settings, found_machine, versions, starts, phase, parity, skipped, harness)
 
 
 def test_bench_md_keeps_the_committed_report_format() -> None:
@@ -81,6 +85,7 @@ def test_bench_md_keeps_the_committed_report_format() -> None:
     assert "| GET /hello | 1 | js-worker · workerd | js-worker · direct | 4.95× | 5.00× |" in text
     assert "| js-worker · direct | direct | 3 | 550.0 ms | 500.0 ms – 600.0 ms | 5.00 s | 1.00× | – |" in text
     assert "| `./noxw -s parity` | 28.00 s | 45.00 s | 1564 | 0 | tests 20.00 s; the report 1.00 s |" in text
+    assert "| harness time <= 2 s | 100 cases, 2 workers | 1.20 s | yes |" in text
     assert "| --- | --- | --- | --- | --- |" in text
     assert "- py-worker · workerd: no workerd Python here" in text
     assert "- machine: Test CPU, 2 cores (2 usable), 8,192 MiB memory, Linux; load average at start" in text
@@ -118,7 +123,8 @@ def test_every_output_is_written(tmp_path) -> None:
 
 def test_the_terminal_shows_every_table_and_what_was_not_measured() -> None:
     shown = terminal.render(*tables.terminal_view(a_report()), colour=False, width=250)
-    for title in ("language's cost", "tools' cost", "CPU per request", "Start-up", "phases", "Peak memory", "Parity"):
+    titles = ("language's cost", "tools' cost", "CPU per request", "Start-up", "phases", "Peak memory", "Parity")
+    for title in (*titles, "The harness"):
         assert title in shown
     assert "not measured: py-worker · workerd: no workerd Python here" in shown
 

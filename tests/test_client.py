@@ -10,8 +10,9 @@ import threading
 import pytest
 import requests
 
+from workers_parity import project
 from workers_parity.http import client
-from workers_parity.judge import corpus
+from workers_parity.run import suite
 
 OK = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok"
 
@@ -84,7 +85,8 @@ def test_a_plain_get_carries_host_and_identity_encoding_only(recorder):
     assert recorder.head_lines() == [b"GET /hello HTTP/1.1", b"Host: " + host, b"Accept-Encoding: identity"]
 
 
-PATHS = sorted({case.path for case in corpus.load() if case.raw is None} | {"/a%2fb", "/x?", "/x?a=%zz", "/ é", "/*"})
+CORPUS = suite.load(project.current()).cases
+PATHS = sorted({case.path for case in CORPUS if case.raw is None} | {"/a%2fb", "/x?", "/x?a=%zz", "/ é", "/*"})
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[path[:40] for path in PATHS])

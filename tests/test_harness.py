@@ -7,6 +7,7 @@ import socket
 import threading
 from pathlib import Path
 
+import psutil
 import pytest
 
 from workers_parity import project
@@ -75,26 +76,27 @@ def processes_in_group(group: int) -> list[int]:
     return members
 
 
-def test_a_port_the_kernel_offers_again_is_not_handed_out_twice(monkeypatch) -> None:
-    """Two servers made one after the other must not share a port, though the kernel may offer it twice."""
-    offered = iter([41001, 41001, 41002])
-
-    class Probe:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc_info) -> None:
-            pass
-
-        def bind(self, address) -> None:
-            self.port = next(offered)
-
-        def getsockname(self) -> tuple[str, int]:
-            return "127.0.0.1", self.port
-
-    monkeypatch.setattr(ports.socket, "socket", Probe)
+def test_a_port_offered_again_is_not_handed_out_twice(monkeypatch) -> None:
+    """Two servers made one after the other must not share a port, though a port may be offered twice."""
+    monkeypatch.setattr(ports, "_candidates", lambda: iter([41001, 41001, 41002]))
+    monkeypatch.setattr(ports, "port_is_free", lambda port: True)
     monkeypatch.setattr(ports, "_handed_out", set())
     assert (ports.free_port(), ports.free_port()) == (41001, 41002)
+
+
+def test_free_ports_are_free_and_outside_the_ephemeral_range() -> None:
+    """No bind to port 0 (a server's own helper sockets) and no outgoing connection can be given them meanwhile."""
+    first_ephemeral = int(ports.EPHEMERAL_RANGE.read_text().split()[0])
+    handed_out = [ports.free_port() for _ in range(50)]
+    assert len(set(handed_out)) == 50
+    assert all(ports.LOWEST <= port < first_ephemeral and ports.port_is_free(port) for port in handed_out)
+
+
+def test_without_room_below_the_ephemeral_range_the_kernel_chooses(monkeypatch, tmp_path: Path) -> None:
+    first_ephemeral = int(ports.EPHEMERAL_RANGE.read_text().split()[0])
+    (tmp_path / "range").write_text("10500\t60999\n")  # 500 ports below it: too few to pick from at random
+    monkeypatch.setattr(ports, "EPHEMERAL_RANGE", tmp_path / "range")
+    assert ports.free_port() >= first_ephemeral
 
 
 def test_an_answer_from_another_process_on_the_port_is_not_readiness(tmp_path: Path, monkeypatch) -> None:
@@ -110,6 +112,30 @@ def test_an_answer_from_another_process_on_the_port_is_not_readiness(tmp_path: P
     finally:
         squatter.shutdown()
         squatter.server_close()
+
+
+def denied() -> None:
+    raise psutil.AccessDenied()
+
+
+@pytest.mark.parametrize(
+    ("hidden", "why"),
+    [
+        (lambda port: None, "psutil names no process listening on port"),
+        (lambda port: denied(), "psutil cannot list the listening sockets"),
+    ],
+    ids=["no holder named", "access denied"],
+)
+def test_an_answer_no_process_can_be_named_for_is_not_readiness(tmp_path: Path, monkeypatch, hidden, why) -> None:
+    """Readiness fails closed: a real server answering, when psutil cannot name the port's holder, is not ready."""
+    monkeypatch.setattr(devserver.liveservers, "port_holder", hidden)
+    server = js_server(tmp_path)
+    with pytest.raises(StartFailed) as failure:
+        server.start()
+    message = str(failure.value)
+    assert f"{server.base_url} answered, but the answer cannot be shown to be this server's" in message
+    assert why in message
+    assert not group_alive(server.process.pid)
 
 
 class Answers200(http.server.BaseHTTPRequestHandler):

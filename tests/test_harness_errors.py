@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from workers_parity import project
+from workers_parity.ci import missing_tool
 from workers_parity.servers import state, toolchain
 from workers_parity.servers.devserver import DevServer
 from workers_parity.servers.ports import free_port
@@ -40,7 +41,7 @@ def read_only_folder(tmp_path: Path) -> Iterator[Path]:
         return
     # root writes through permission bits; the immutable attribute (ext4, xfs, btrfs) stops root too
     if not shutil.which("chattr") or subprocess.run(["chattr", "+i", folder], capture_output=True).returncode:
-        pytest.skip("running as root, and `chattr +i` cannot make a folder read-only here")
+        missing_tool("running as root, and `chattr +i` cannot make a folder read-only here")
     try:
         yield folder
     finally:

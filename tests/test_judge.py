@@ -1,5 +1,6 @@
-"""The differential judge itself, on synthetic answers (no workers): comparison of every header, the oracle, pinned
-expected differences. Each test breaks an answer the way a worker could and shows the judge fails it."""
+"""The differential judge with our contract's oracle and masks, on synthetic answers (no workers): comparison of
+every header, the oracle, pinned expected differences. Each test breaks an answer the way a worker could and shows
+the judge fails it. (The generic judge — masks, `expect`, baseline — is tests/test_judge_generic.py's.)"""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import contract_plugin
 import expected
 import pytest
 
+from workers_parity import project
 from workers_parity.http import client
 from workers_parity.http.client import Reply
 from workers_parity.judge import divergence, pins
+from workers_parity.judge.masks import Tally
 from workers_parity.judge.oracle import ABSENT
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository
@@ -30,8 +34,10 @@ def reply(worker: str, status: int = 200, body: bytes = expected.HELLO, headers=
 
 
 def judge(replies: dict[str, Reply], answer="hello", method="GET", path="/hello", pinned=()) -> divergence.Judgement:
-    expectations = {label: expected.expectation(answer, method, path, label) for label in replies}
-    return divergence.judge("case", replies, expectations=expectations, pins=list(pinned))
+    """As a corpus case is judged: the project's masks (x-worker) and the case's, and the contract's answer."""
+    checks = {label: [expected.expectation(answer, method, path, label)] for label in replies}
+    masks = (*project.current().config.masks, *contract_plugin.answer_masks(answer))
+    return divergence.judge("case", replies, masks=masks, checks=checks, pins=list(pinned))
 
 
 def test_agreeing_workers_with_the_contracts_answer_pass() -> None:
@@ -78,7 +84,7 @@ def test_header_values_are_compared_exactly_and_repeated_headers_as_lists() -> N
     twice = reply("py-worker", headers=(*once.headers[:2], ("cache-control", "no-store")))
     cased = reply("py-worker-minimal", headers=(("content-type", "text/plain; charset=UTF-8"), once.headers[1]))
     answers = zip(WORKERS, [once, twice, cased], strict=True)
-    views = {label: divergence.comparable(answer, worker=label) for label, answer in answers}
+    views = {label: divergence.view_of(answer) for label, answer in answers}
     fields = {d.field: d for d in divergence.compare(views)}
     assert fields["header cache-control"].groups[1] == (("py-worker",), ("no-store", "no-store"))
     assert fields["header content-type"].minority == ("py-worker-minimal",)
@@ -86,7 +92,10 @@ def test_header_values_are_compared_exactly_and_repeated_headers_as_lists() -> N
 
 def test_outvoted_is_the_minority_of_a_strict_majority_else_everyone() -> None:
     def body_divergence(bodies: dict[str, bytes]) -> divergence.Divergence:
-        views = {label: divergence.comparable(reply(label, body=body), worker=label) for label, body in bodies.items()}
+        masks = project.current().config.masks  # x-worker
+        views = {
+            label: Tally().masked(divergence.view_of(reply(label, body=body)), masks) for label, body in bodies.items()
+        }
         (only,) = divergence.compare(views)
         return only
 
@@ -149,7 +158,7 @@ def pin(**answers: Reply) -> pins.PinnedDifference:
         "reason": "py-worker cannot help it",
         "answers": {key: {"status": r.status, "sha256": digest(r.body)} for key, r in answers.items()},
     }
-    return pins.parse(entry)
+    return pins.parse(entry, project.current())
 
 
 MALFORMED = expected.NAMED_ANSWERS["malformed"][2]
@@ -209,16 +218,18 @@ def test_a_pin_for_one_runtime_applies_to_that_runtime_only() -> None:
                 "js": {"status": 200, "sha256": digest(js.body)},
                 "py@pyodide-workerd": {"status": 400, "sha256": digest(malformed.body)},
             },
-        }
+        },
+        project.current(),
     )
     assert only_hosted.answer_for("py-worker", "pyodide-workerd").status == 400
     assert only_hosted.answer_for("py-worker", "workerd") is None
     targets = {"js-worker": ("js-worker", "workerd"), "py-worker": ("py-worker", "workerd")}
     replies = {"js-worker": js, "py-worker": malformed}
-    on_workerd = divergence.judge("case", replies, targets, pins=[only_hosted])
+    masks = project.current().config.masks  # x-worker
+    on_workerd = divergence.judge("case", replies, targets, masks=masks, pins=[only_hosted])
     assert on_workerd.failed  # no pinned answer for py-worker on workerd: an ordinary divergence
     hosted = {**targets, "py-worker": ("py-worker", "pyodide-workerd")}
-    assert not divergence.judge("case", replies, hosted, pins=[only_hosted]).failed
+    assert not divergence.judge("case", replies, hosted, masks=masks, pins=[only_hosted]).failed
 
 
 @pytest.mark.parametrize(
@@ -241,7 +252,7 @@ def test_malformed_pins_are_rejected(change: dict, message: str) -> None:
         **change,
     }
     with pytest.raises(pins.PinError, match=message):
-        pins.parse(entry)
+        pins.parse(entry, project.current())
 
 
 # --- what the client receives -------------------------------------------------------------------------------

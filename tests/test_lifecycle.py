@@ -1,6 +1,7 @@
 """Servers never outlive what started them, however it ends; a port held by a stale server is explained and freed.
 
-The end-to-end tests drive `./noxw -s dev` in a pseudo-terminal, as a person does, on the default ports.
+The end-to-end tests drive `./noxw -s dev` in a pseudo-terminal, as a person does, each on a free port (`--port`):
+a default port may be held by anything, a server an earlier failure left behind included.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import psutil
 import pytest
 
 from workers_parity import project
+from workers_parity.ci import missing_tool
 from workers_parity.servers import guard, liveservers, registry
 from workers_parity.servers.devserver import DevServer, PortInUse, spawn_guarded
 from workers_parity.servers.liveservers import wait_until
@@ -256,12 +258,7 @@ def terminal() -> None:
         for fd in os.openpty():
             os.close(fd)
     except OSError as error:
-        pytest.skip(f"no pseudo-terminal here: {error}")
-
-
-def default_port_free(worker: registry.Worker) -> None:
-    if not port_is_free(worker.port):
-        pytest.skip(f"{worker.name}'s default port {worker.port} is taken {liveservers.who_holds(worker.port)}")
+        missing_tool(f"no pseudo-terminal here: {error}")
 
 
 def outside_env() -> dict[str, str]:
@@ -294,9 +291,9 @@ class Terminal:
         )
         self.shell.expect_exact(PROMPT)
 
-    def start_dev(self, worker: registry.Worker) -> psutil.Process:
-        """Type `./noxw -s dev -- --worker ID`, wait for its ready line; the nox process."""
-        self.shell.sendline(f"./noxw -s dev -- --worker {worker.id}")
+    def start_dev(self, worker: registry.Worker, port: int) -> psutil.Process:
+        """Type `./noxw -s dev -- --worker ID --port PORT`, wait for its ready line; the nox process."""
+        self.shell.sendline(f"./noxw -s dev -- --worker {worker.id} --port {port}")
         self.shell.expect_exact(READY)
         assert "already in use" not in self.shell.before
         (nox,) = psutil.Process(self.shell.pid).children()
@@ -327,28 +324,27 @@ ENDS = {"ctrl-c": ctrl_c, "kill-9": kill_9, "sighup": close_terminal}
     ("worker_id", "end"), [("js", "ctrl-c"), ("js", "kill-9"), ("js", "sighup"), ("py-minimal", "kill-9")]
 )
 def test_dev_leaves_nothing_running(terminal, worker_id: str, end: str) -> None:
-    worker = project.get(worker_id)
-    default_port_free(worker)
+    worker, port = project.get(worker_id), free_port()
     person = Terminal()
     before = running_now()  # the person's shell stays
     try:
-        nox = person.start_dev(worker)
+        nox = person.start_dev(worker, port)
         running = new_processes_of_this_checkout(before)
         assert any("/workerd" in line for line in running), f"workerd should be running (and marked): {running}"
         ENDS[end](person, nox)
-        assert_nothing_left(before, worker.port)
+        assert_nothing_left(before, port)
     finally:
         person.close()
 
 
 def test_after_kill_9_the_next_dev_starts_at_once(terminal) -> None:
-    default_port_free(JS)
+    port = free_port()
     person = Terminal()
     before = running_now()
     try:
-        kill_9(person, person.start_dev(JS))
-        ctrl_c(person, person.start_dev(JS))  # no "port 8787 is already in use"
-        assert_nothing_left(before, JS.port)
+        kill_9(person, person.start_dev(JS, port))
+        ctrl_c(person, person.start_dev(JS, port))  # no "port ... is already in use"
+        assert_nothing_left(before, port)
     finally:
         person.close()
 

@@ -16,9 +16,10 @@ import pexpect
 import pytest
 
 from workers_parity import project
+from workers_parity.ci import missing_tool
 from workers_parity.servers import liveservers, logstream, registry
 from workers_parity.servers.liveservers import wait_until
-from workers_parity.servers.ports import port_is_free
+from workers_parity.servers.ports import free_port, port_is_free
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository
 
@@ -108,25 +109,24 @@ def test_a_terminal_that_is_gone_ends_the_echo_without_an_error(tmp_path: Path, 
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# `workers-parity dev` in a terminal (the default port, as a person runs it)
+# `workers-parity dev` in a terminal, as a person runs it (on a free port: a default one may be busy)
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def terminal_and_port(worker: registry.Worker) -> None:
+def a_terminal() -> None:
     try:
         for fd in os.openpty():
             os.close(fd)
     except OSError as error:
-        pytest.skip(f"no pseudo-terminal here: {error}")
-    if not port_is_free(worker.port):
-        pytest.skip(f"{worker.name}'s default port {worker.port} is taken {liveservers.who_holds(worker.port)}")
+        missing_tool(f"no pseudo-terminal here: {error}")
 
 
 def run_dev_and_request(worker: registry.Worker, *options: str) -> tuple[str, str]:
     """Start a worker in a terminal, request a path no other run uses, stop with Ctrl-C; the terminal's text, path."""
-    terminal_and_port(worker)
+    a_terminal()
+    port = free_port()
     env = {name: value for name, value in os.environ.items() if name not in ("NO_COLOR", "PARITY_EXIT_WITH_PARENT")}
-    command = [sys.executable, "-m", "workers_parity", "dev", "--worker", worker.id, *options]
+    command = [sys.executable, "-m", "workers_parity", "dev", "--worker", worker.id, "--port", str(port), *options]
     terminal = pexpect.spawn(
         command[0],
         command[1:],
@@ -142,14 +142,14 @@ def run_dev_and_request(worker: registry.Worker, *options: str) -> tuple[str, st
     try:
         terminal.expect_exact("Press Ctrl-C to stop.")
         with pytest.raises(urllib.error.HTTPError):
-            urllib.request.urlopen(f"http://127.0.0.1:{worker.port}{path}", timeout=30)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30)
         assert wait_until(lambda: path in (worker.folder / ".wrangler" / "dev.log").read_text(), 60)
         terminal.sendintr()
         terminal.expect_exact("stopped", timeout=60)
         terminal.expect(pexpect.EOF, timeout=30)
     finally:
         terminal.close(force=True)
-    assert port_is_free(worker.port)
+    assert port_is_free(port), f"port {port} is still taken {liveservers.who_holds(port)}"
     return shown.getvalue(), path
 
 

@@ -1,9 +1,13 @@
 """The Python a worker runs follows its compatibility date and flags as Cloudflare's runtime picks it (the bundle
 workerd 1.20261117.1 asks for, measured: pymodules/releases.py); where npm lacks that Pyodide, the stand-in is named."""
 
+import json
+from pathlib import Path
+
 import pytest
 
-from workers_parity.pymodules import releases
+from workers_parity.pymodules import for_worker, releases
+from workers_parity.servers import toolchain
 
 
 @pytest.mark.parametrize(
@@ -36,3 +40,44 @@ def test_packages_without_wheels_move_a_worker_to_the_newest_python() -> None:
         "instead of Python 3.13 (Pyodide 0.28.2) (as Cloudflare runs compatibility date 2025-11-02): "
         "pydantic-core has no wheel for it on PyPI"
     )
+
+
+def test_the_modules_a_release_lacks_are_those_its_npm_package_leaves_to_its_cdn() -> None:
+    for release in releases.KNOWN:
+        lock = json.loads((toolchain.ensure_node_modules() / release.npm_package / "pyodide-lock.json").read_text())
+        apart = {
+            name
+            for package in lock["packages"].values()
+            if package.get("package_type") == "cpython_module"
+            for name in package.get("imports", [])
+        }
+        assert set(release.modules_not_here) == apart - IMPORTED_BY_NO_WORKER, release.npm_package
+
+
+IMPORTED_BY_NO_WORKER = {"test", "pydoc_data", "_pydecimal"}  # a worker never imports these itself
+
+
+def python_worker(folder: Path, date: str, source: str) -> Path:
+    (folder / "src").mkdir(parents=True)
+    config = {"name": folder.name, "main": "src/entry.py", "compatibility_date": date, "compatibility_flags": []}
+    (folder / "wrangler.json").write_text(json.dumps(config))
+    (folder / "pyproject.toml").write_text(f'[project]\nname = "{folder.name}"\nversion = "0"\ndependencies = []\n')
+    (folder / "src" / "entry.py").write_text(source)
+    return folder
+
+
+def test_a_worker_importing_a_module_its_python_lacks_here_runs_the_newest(tmp_path: Path, monkeypatch) -> None:
+    folder = python_worker(tmp_path / "uses-sqlite", "2025-11-02", "import sqlite3\n")
+    choice = for_worker.sync(folder)
+    assert choice.release == releases.NEWEST
+    assert "the worker imports sqlite3 (src/entry.py), which Pyodide 0.28.2 ships apart" in choice.reason
+    monkeypatch.setattr(for_worker, "imported_modules", lambda *args: pytest.fail("read the worker again"))
+    assert for_worker.sync(folder) == choice  # remembered
+    (folder / "src" / "entry.py").write_text("import json\n")
+    monkeypatch.undo()
+    assert for_worker.sync(folder).release.pyodide == "0.28.2"  # its code changed: decided again
+
+
+def test_a_worker_that_needs_nothing_apart_keeps_the_python_of_its_date(tmp_path: Path) -> None:
+    folder = python_worker(tmp_path / "plain", "2025-11-02", "import json\n")
+    assert for_worker.sync(folder).release.describe() == "Python 3.13 (Pyodide 0.28.2)"

@@ -16,7 +16,7 @@ import pytest
 
 from workers_parity import project
 from workers_parity.http import client
-from workers_parity.servers import cache, toolchain
+from workers_parity.servers import cache, choose, toolchain
 from workers_parity.servers.devserver import DevServer
 from workers_parity.servers.liveservers import wait_until
 from workers_parity.servers.ports import free_port
@@ -165,7 +165,7 @@ def test_the_top_level_runs_under_workerds_start_up_rules(serve) -> None:
     assert at_start_up["secrets.token_hex"].startswith("OSError: [Errno 29]")
     assert at_start_up["seeded Random"] == "allowed"
     assert WORKERD_START_UP_ERROR in at_start_up["crypto.getRandomValues"]
-    assert at_start_up["fetch"].startswith("rejected: Error: " + WORKERD_START_UP_ERROR)
+    assert at_start_up["fetch"].startswith("JsException: Error: " + WORKERD_START_UP_ERROR)
 
 
 def test_requests_may_use_entropy_and_jspi(serve) -> None:
@@ -381,3 +381,118 @@ def text_server(body: bytes) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_copied_folder_serves_its_own_code(serve, tmp_path: Path) -> None:
+    """What the launcher keeps in .wrangler/ (its reading of the config, with absolute paths) travels with a copy."""
+    original = tmp_path / "original"
+    shutil.copytree(PROBES / "legacy", original, ignore=shutil.ignore_patterns("python_modules", ".wrangler"))
+    assert get(serve("original", original), "/").body == b"legacy handler for GET"
+    copy = tmp_path / "copy"
+    shutil.copytree(original, copy, ignore=shutil.ignore_patterns("python_modules"))
+    entry = copy / "src" / "entry.py"
+    entry.write_text(entry.read_text().replace('f"{env.STYLE} handler for', "f\"the copy's handler for"))
+    assert get(serve("copy", copy), "/").body == b"the copy's handler for GET"
+
+
+def test_an_edit_reloads_the_worker(tmp_path: Path) -> None:
+    folder = tmp_path / "edited"
+    shutil.copytree(PROBES / "legacy", folder, ignore=shutil.ignore_patterns("python_modules", ".wrangler"))
+    worker = project.worker_from_folder(folder, port=0, worker_id="edited")
+    server = DevServer(
+        worker,
+        port=free_port(),
+        state_dir=tmp_path / "state",
+        log_path=tmp_path / "dev.log",
+        choice=choose.select(worker),  # auto, as dev chooses it
+        watch=True,
+    )
+    with server:
+        assert get(server, "/").body == b"legacy handler for GET"
+        entry = folder / "src" / "entry.py"
+        entry.write_text(entry.read_text().replace('f"{env.STYLE} handler for', 'f"edited handler for'))
+        assert wait_until(lambda: answered(server, "/") == b"edited handler for GET", 60), log_of(server)
+        assert "reloaded: entry.py changed" in log_of(server)
+
+
+# every compatibility date and flag combination Cloudflare accepts for Python starts
+
+ANY_DATE_ENTRY = """import random
+import sys
+
+from workers import Response, WorkerEntrypoint
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        return Response(f"{sys.version_info.major}.{sys.version_info.minor} {random.random() < 1}")
+
+    on_fetch = fetch  # before python_no_global_handlers (2025-08-14), workerd calls a class's handlers on_fetch …
+"""
+
+
+@pytest.mark.parametrize(
+    ("date", "flags", "python"),
+    [
+        ("2024-04-01", [], "3.13"),  # the first Python Workers: no setImmediate, no FinalizationRegistry
+        ("2025-05-05", [], "3.13"),  # FinalizationRegistry from here, start-up compilation not yet
+        ("2025-06-01", ["nodejs_compat"], "3.13"),  # compilation at start-up; setImmediate from nodejs_compat
+        ("2025-08-14", [], "3.13"),  # python_no_global_handlers
+        ("2025-09-29", ["python_workflows"], "3.13"),
+        ("2026-06-10", ["python_workers_20260610"], "3.14"),
+        ("2026-09-08", ["nodejs_compat"], "3.14"),
+        ("2099-01-01", ["no_python_workers_20250116"], "3.14"),  # newer than workerd knows: its newest
+    ],
+)
+def test_a_python_worker_starts_at_any_compatibility_setting(
+    serve, tmp_path: Path, date: str, flags: list[str], python: str
+) -> None:
+    folder = tmp_path / f"at-{date}"
+    (folder / "src").mkdir(parents=True)
+    config = {"name": folder.name, "main": "src/entry.py", "compatibility_date": date}
+    (folder / "wrangler.json").write_text(json.dumps({**config, "compatibility_flags": ["python_workers", *flags]}))
+    for name in ("pyproject.toml", "pylock.toml"):  # the SDK alone
+        shutil.copy(PROBES / "assets" / name, folder / name)
+    (folder / "src" / "entry.py").write_text(ANY_DATE_ENTRY)
+    assert get(serve(folder.name, folder), "/").body == f"{python} True".encode()
+
+
+FATAL_ENTRY = """from workers import Response, WorkerEntrypoint
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        if request.url.endswith("/fatal"):
+            from _pyodide_core import trigger_fatal_error
+
+            trigger_fatal_error()
+        return Response("alive")
+"""
+
+
+def test_after_a_fatal_python_error_the_worker_starts_again(serve, tmp_path: Path) -> None:
+    """workerd's own Python aborts the isolate; here the launcher starts workerd again."""
+    folder = tmp_path / "fatal"
+    (folder / "src").mkdir(parents=True)
+    config = {**STAR_CONFIG, "name": "fatal-probe", "compatibility_flags": ["python_workers"]}
+    (folder / "wrangler.json").write_text(json.dumps(config))
+    for name in ("pyproject.toml", "pylock.toml"):  # the SDK alone, as the assets probe
+        shutil.copy(PROBES / "assets" / name, folder / name)
+    (folder / "src" / "entry.py").write_text(FATAL_ENTRY)
+    server = serve("fatal", folder)
+    assert get(server, "/").body == b"alive"
+    with contextlib.suppress(OSError):
+        client.get(server.base_url, "/fatal", timeout=20)
+    assert wait_until(lambda: answered(server, "/") == b"alive", 60), log_of(server)
+    assert "reloaded: after Python's fatal error" in log_of(server)
+
+
+def test_snapshots_of_worker_folders_that_are_gone_are_removed(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    kept, gone = tmp_path / "kept", tmp_path / "gone"
+    kept.mkdir()
+    gone.mkdir()
+    snapshots = {folder: cache.snapshot_dir(folder) for folder in (kept, gone)}
+    gone.rmdir()
+    assert cache.prune_snapshots() == [snapshots[gone]]
+    assert snapshots[kept].is_dir() and not snapshots[gone].exists()

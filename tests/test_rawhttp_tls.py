@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from workers_parity.ci import missing_tool
 from workers_parity.http import rawhttp
 
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is needed to make a test certificate")
+if shutil.which("openssl") is None:
+    missing_tool("openssl is needed to make a test certificate", module_level=True)
 
 
 @pytest.fixture(scope="module")

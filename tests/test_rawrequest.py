@@ -1,4 +1,4 @@
-"""Raw requests (parity/rawrequest.py) and the corpus cases the fuzzer writes (parity/foundcases.py), without
+"""Raw requests (http/rawrequest.py) and the cases the fuzzer writes (cases/write.py), without
 workers: exact bytes on the wire, the headers a worker reads, reproduction commands run against a local socket,
 and found cases that load back as the same request."""
 
@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from workers_parity.cases import load, write
+from workers_parity.cases.load import CaseError
+from workers_parity.ci import missing_tool
 from workers_parity.http.rawrequest import RawRequest
-from workers_parity.judge import corpus, foundcases
 
 MULTIPART = "multipart/form-data; boundary=\xc3\xa9"  # boundary=é, as its UTF-8 bytes
 REQUESTS = {
@@ -105,15 +107,16 @@ def parsed(data: bytes) -> tuple[bytes, list[bytes], bytes]:
     return line, [h for h in headers if not h.lower().startswith((b"host:", b"content-length:"))], body
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="the reproduction commands are bash commands")
 @pytest.mark.parametrize("name", REQUESTS)
 def test_the_reproduction_sends_the_same_request(name: str) -> None:
+    if shutil.which("bash") is None:
+        missing_tool("the reproduction commands are bash commands, and bash is not installed here")
     raw = REQUESTS[name]
     server = Capture()
     command = raw.reproduction(server.base_url)
     by_curl = "python3 -c" not in command
     if by_curl and shutil.which("curl") is None:
-        pytest.skip("curl is not installed here")
+        missing_tool("curl is not installed here")
     result = subprocess.run(["bash", "-c", command], capture_output=True, timeout=30)
     server.thread.join(10)
     assert result.returncode == 0, result.stderr.decode(errors="replace")
@@ -138,36 +141,37 @@ def test_curl_is_used_only_where_it_sends_the_same_bytes() -> None:
 def test_a_found_case_loads_back_as_the_same_request(tmp_path: Path, name: str) -> None:
     raw = REQUESTS[name]
     path = tmp_path / "found.toml"
-    assert foundcases.append(path, raw, ["C4.4", "C14.1"], 'a note with "quotes" and é')
-    assert not foundcases.append(path, raw, ["C4.4", "C14.1"], "again")
-    (case,) = corpus.load(path)
-    assert case.exact == raw and case.id == foundcases.case_id(raw)
+    rules = {"rules": ["C4.4", "C14.1"]}
+    assert write.append(path, write.exact_case(raw, 'a note with "quotes" and é', rules))
+    assert not write.append(path, write.exact_case(raw, "again", rules))
+    (case,) = load.load([path], frozenset({"rules"}))
+    assert case.exact == raw and case.id == write.case_id(raw)
     assert (case.method, case.path, case.sent_body(), case.headers) == (
         raw.method,
         raw.target_text(),
         raw.body,
         raw.seen_headers(),
     )
-    assert case.note == 'a note with "quotes" and é' and case.rules == ("C4.4", "C14.1")
+    assert case.note == 'a note with "quotes" and é' and case.extra["rules"] == ["C4.4", "C14.1"]
 
 
 def test_long_runs_are_written_short(tmp_path: Path) -> None:
     raw = RawRequest("POST", "/form?" + "a" * 5000, (("X-Long", "b" * 9000),), b"name=" + b"c" * 60000)
-    text = foundcases.toml_case(raw, ["C7.1"], "long")
+    text = write.exact_case(raw, "long")
     assert len(text) < 1000 and "times = 60000" in text
     path = tmp_path / "found.toml"
     path.write_text(text)
-    assert corpus.load(path)[0].exact == raw
+    assert load.load([path])[0].exact == raw
 
 
 def test_the_corpus_rejects_what_a_raw_case_cannot_send(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
-    path.write_text('[[case]]\nid = "x"\nrules = ["C2.1"]\nheaders = [["Content-Length", "3"]]\nbody = "abc"\n')
-    with pytest.raises(corpus.CorpusError, match="frames itself"):
-        corpus.load(path)
-    path.write_text('[[case]]\nid = "x"\nrules = ["C2.1"]\nheaders = [["A", "b"]]\nform = "a=b"\n')
-    with pytest.raises(corpus.CorpusError, match="body"):
-        corpus.load(path)
-    path.write_text('[[case]]\nid = "x"\nrules = ["C2.1"]\npath = "/\\u20ac"\nheaders = []\n')
-    with pytest.raises(corpus.CorpusError, match="latin-1"):
-        corpus.load(path)
+    path.write_text('[[case]]\nid = "x"\nheaders = [["Content-Length", "3"]]\nbody = "abc"\n')
+    with pytest.raises(CaseError, match="bad.toml:3: case 'x': .*frames itself"):
+        load.load([path])
+    path.write_text('[[case]]\nid = "x"\nheaders = [["A", "b"]]\nform = "a=b"\n')
+    with pytest.raises(CaseError, match="body"):
+        load.load([path])
+    path.write_text('[[case]]\nid = "x"\npath = "/\\u20ac"\nheaders = []\n')
+    with pytest.raises(CaseError, match="latin-1"):
+        load.load([path])

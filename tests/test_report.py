@@ -1,4 +1,5 @@
-"""The parity report, on small hand-made results (parity/results.py records, no workers needed)."""
+"""The parity report, on small hand-made results (plugins/results.py records, no workers needed); the rules table is
+our plug-in's (shared-tests/contract_plugin.py), which the results name."""
 
 from __future__ import annotations
 
@@ -14,12 +15,7 @@ from workers_parity.report import model, terminal
 from workers_parity.report.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository
-
-CONTRACT = """# The contract
-### C2 hello
-### C4 form post: success
-### C12 method not allowed
-"""
+PLUGIN = ROOT / "shared-tests" / "contract_plugin.py"
 TARGETS = {"js": ("js", "workerd"), "py": ("py", "pyodide-workerd"), "py-minimal": ("py-minimal", "pyodide-workerd")}
 BARE_LF_DIFF = "case multipart-bare-lf\nstatus differs:\n  js-worker: 200\n  py-worker: 400"
 XSS_DIFF = """case xss-name: POST /form
@@ -70,6 +66,13 @@ def everyone(outcome: str = "pass", **overrides: tuple[str, str]) -> dict[str, t
     return {target: overrides.get(target.replace("-", "_"), (outcome, "")) for target in TARGETS}
 
 
+VERSIONS = {
+    "js": {"wrangler": "4.1", "workerd": "1.2"},
+    "py": {"pyodide": "314.0", "workerd": "1.2", "workers-runtime-sdk": "1.9.5"},
+    "py-minimal": {"pyodide": "314.0", "workerd": "1.2"},
+}
+
+
 def worker_runs(*ids: str, error: str | None = None) -> list[results.WorkerRun]:
     names = {"js": "js-worker", "py": "py-worker", "py-minimal": "py-worker-minimal"}
     return [
@@ -82,6 +85,7 @@ def worker_runs(*ids: str, error: str | None = None) -> list[results.WorkerRun]:
             1.5 + n,
             error if n == len(ids) - 1 else None,
             10 * (n + 1),
+            VERSIONS[worker_id],
         )
         for n, worker_id in enumerate(ids)
     ]
@@ -90,6 +94,7 @@ def worker_runs(*ids: str, error: str | None = None) -> list[results.WorkerRun]:
 def a_run(**changes) -> results.Run:
     run = results.Run("run-1", "0123456789abcdef", False, "nox -s parity", [], "2026-01-01T10:00:00+00:00")
     run.finished, run.exit_status, run.targets = "2026-01-01T10:05:00+00:00", 0, dict(TARGETS)
+    run.workers, run.plugins = list(TARGETS), [str(PLUGIN)]
     for name, value in changes.items():
         setattr(run, name, value)
     return run
@@ -112,20 +117,11 @@ def diverging_tests() -> list[results.TestRecord]:
     return [compared("xss-name", ["C4.9", "C14.1"], everyone(py=("fail", "")), XSS_DIFF, "fail"), generated, *counter]
 
 
-@pytest.fixture(autouse=True)
-def no_toolchain_or_corpus(monkeypatch) -> None:
-    """Fixed versions instead of asking Node, and no corpus to check against unless a test gives one."""
-    monkeypatch.setattr(model, "tool_versions", lambda: {"wrangler": "4.1", "workerd": "1.2", "pyodide": "314.0"})
-    monkeypatch.setattr(model, "corpus_ids", lambda: None)
-
-
 def generate(tmp_path: Path, tests, runs=None, run=None, out: Path | None = None) -> tuple[int, Path]:
     found = results.Results(run or a_run(), worker_runs(*TARGETS) if runs is None else runs, tests)
     results.write(found, tmp_path / "results.json")
-    (tmp_path / "CONTRACT.md").write_text(CONTRACT)
     out = out or tmp_path / "out"
-    arguments = ["--results", str(tmp_path / "results.json"), "--out", str(out)]
-    return main([*arguments, "--contract", str(tmp_path / "CONTRACT.md")]), out
+    return main(["--results", str(tmp_path / "results.json"), "--out", str(out)]), out
 
 
 def md_row(markdown: str, first_cell: str) -> list[str]:
@@ -175,18 +171,29 @@ def test_deselected_tests_unselected_workers_and_an_early_stop_are_partial(tmp_p
     assert "- 1 selected test did not run: stopping after 1 failures\n  - `t.py::test_last[js]`" in markdown
 
 
-def test_corpus_cases_without_a_result_are_partial(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(model, "corpus_ids", lambda: ["hello", "multipart-bare-lf", "root", "form-page"])
-    code, out = generate(tmp_path, passing_tests())
+def test_case_files_and_cases_without_a_result_are_partial(tmp_path: Path) -> None:
+    cases = {"corpus.toml": ["hello", "multipart-bare-lf", "root", "form-page"], "found.toml": ["found-1", "found-2"]}
+    code, out = generate(tmp_path, passing_tests(), run=a_run(cases=cases))
     assert code == model.EXIT_PARTIAL
+    markdown = (out / "parity.md").read_text()
+    assert "- case file corpus.toml: 2 of 4 cases have no result in this run\n  - `root`\n  - `form-page`" in markdown
+    assert "- case file found.toml did not run: none of its 2 cases has a result\n  - `found-1`" in markdown
+
+
+def test_a_test_file_of_the_full_run_not_collected_is_partial(tmp_path: Path) -> None:
+    suite = ["shared-tests/test_contract.py", "shared-tests/test_contract_form.py", "shared-tests/test_fuzz.py"]
+    run = a_run(suite_files=suite, collected_files=suite[:1])
+    code, out = generate(tmp_path, passing_tests(), run=run)
+    assert code == model.EXIT_PARTIAL
+    markdown = (out / "parity.md").read_text()
+    assert markdown.startswith("# Parity report — PARTIAL")
     assert (
-        "- 2 of 4 corpus cases have no result in this run\n  - `root`\n  - `form-page`"
-        in (out / "parity.md").read_text()
-    )
+        "- 2 test files of the full run did not run (not collected: not named, or --ignore'd)\n"
+        "  - `shared-tests/test_contract_form.py`\n  - `shared-tests/test_fuzz.py`"
+    ) in markdown
 
 
-def test_worker_table_has_runtime_start_up_and_requests(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(model, "python_packages", lambda folder: {"workers SDK": "1.9.5"})
+def test_worker_table_has_runtime_start_up_and_requests_and_the_versions_the_run_recorded(tmp_path: Path) -> None:
     _, out = generate(tmp_path, passing_tests())
     markdown = (out / "parity.md").read_text()
     assert md_row(markdown, "js") == [
@@ -316,7 +323,34 @@ def test_the_same_error_in_many_tests_is_shown_once(tmp_path: Path) -> None:
 
 def test_the_report_knows_no_test_by_name() -> None:
     """The results protocol is the plugin's: no test name, module or id suffix may steer the report."""
-    for module in (ROOT / "parity" / "report").glob("*.py"):
+    modules = list((ROOT / "workers_parity" / "report").glob("*.py"))
+    assert len(modules) >= 8
+    for module in modules:
         source = module.read_text()
         assert not re.search(r"""["']test_\w+""", source), module
         assert "callspec" not in source and r"\[(.*)\]" not in source, module  # no parameter read from an id
+
+
+def test_masks_are_listed_with_the_answers_each_changed(tmp_path: Path) -> None:
+    mask = {"mask": "header x-worker", "where": "workers-parity.toml:10", "reason": "each names itself"}
+    run = a_run(masks=[{**mask, "answers_seen": 804, "answers_changed": 804}])
+    _, out = generate(tmp_path, passing_tests(), run=run)
+    assert md_row((out / "parity.md").read_text(), "header x-worker") == [
+        "header x-worker",
+        "workers-parity.toml:10",
+        "each names itself",
+        "804 of 804",
+    ]
+    assert json.loads((out / "parity.json").read_text())["masks"][0]["answers_changed"] == 804
+    summary = terminal.terminal_summary(model.build(tmp_path / "results.json"), False, [])
+    assert "mask header x-worker (workers-parity.toml:10): changed 804 of 804 answers" in summary
+
+
+def test_the_report_reads_its_results_file_and_nothing_else(tmp_path: Path, monkeypatch) -> None:
+    """No project, no toolchain, no python_modules where the report is drawn: what it shows was recorded."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WORKERS_PARITY_CONFIG", str(tmp_path / "no-such-config.toml"))
+    monkeypatch.setattr("workers_parity.servers.toolchain.versions", lambda: pytest.fail("the report asked Node"))
+    code, out = generate(tmp_path, passing_tests())
+    assert code == model.EXIT_OK
+    assert md_row((out / "parity.md").read_text(), "py")[4] == "pyodide 314.0, workerd 1.2, workers SDK 1.9.5"

@@ -7,21 +7,29 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from workers_parity.plugins import results
 from workers_parity.report import model
 
 CONFTEST = """
 import pytest
-from workers_parity.plugins import pytest_contract as recorded, results
+from workers_parity.plugins import pytest_results as recorded, results
 
 TARGETS = {"js": ("js", "workerd"), "py": ("py", "pyodide-workerd"), "py-minimal": ("py-minimal", "pyodide-workerd")}
 
 
 def pytest_configure(config):
-    recorded.register_markers(config)
+    config.addinivalue_line("markers", "contract(*rules): rules")
+    config.addinivalue_line("markers", "case(id): a row")
     recorded.declare_targets(config, TARGETS)
+
+
+def pytest_workers_parity_rules(item):
+    return [rule for marker in item.iter_markers("contract") for rule in marker.args] or None
+
+
+def pytest_workers_parity_case(item):
+    marker = item.get_closest_marker("case")
+    return marker.args[0] if marker else None
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +46,7 @@ def worker(request, fleet):
 
 PASSING = """
 import pytest
-from workers_parity.plugins import pytest_contract as recorded
+from workers_parity.plugins import pytest_results as recorded
 
 pytestmark = pytest.mark.contract("C1")
 
@@ -100,28 +108,20 @@ def test_skipped(worker):
 """
 
 
-@pytest.fixture(autouse=True)
-def no_toolchain_or_corpus(monkeypatch) -> None:
-    monkeypatch.setattr(model, "tool_versions", lambda: {})
-    monkeypatch.setattr(model, "corpus_ids", lambda: None)
-
-
-def run_suite(tmp_path: Path, suite: str, *args: str) -> tuple[results.Results, model.Report]:
-    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+def run_suite(
+    tmp_path: Path, suite: str, *args: str, ini: str = "", more: dict[str, str] | None = None, where: str = ""
+) -> tuple[results.Results, model.Report]:
+    """Run the suite (and `more` test files) from tmp_path, or only the file `where` names."""
+    (tmp_path / "pytest.ini").write_text(f"[pytest]\n{ini}")
     (tmp_path / "conftest.py").write_text(CONFTEST)
     (tmp_path / "test_suite.py").write_text(suite)
+    for name, text in (more or {}).items():
+        (tmp_path / name).write_text(text)
     path = tmp_path / "results.json"
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-p",
-        "workers_parity.plugins.pytest_contract",
-        f"--parity-results={path}",
-    ]
-    command += ["-p", "no:cacheprovider", "-q", "-c", str(tmp_path / "pytest.ini"), str(tmp_path), *args]
+    command = [sys.executable, "-m", "pytest", f"--parity-results={path}"]  # the plugin: its pytest11 entry point
+    command += ["-p", "no:cacheprovider", "-q", "-c", str(tmp_path / "pytest.ini"), str(tmp_path / where), *args]
     subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    return results.read(path), model.build(path, tmp_path / "no-contract.md")
+    return results.read(path), model.build(path)
 
 
 def test_a_whole_run_records_rules_cases_workers_and_runtimes(tmp_path: Path) -> None:
@@ -174,3 +174,35 @@ def test_setup_errors_and_skips(tmp_path: Path) -> None:
     assert outcomes["test_skipped[js]"] == ("pass", "")
     assert report.verdict == "FAIL"
     assert "1 skipped test: nothing to check on py" in [gap.what for gap in report.gaps]
+
+
+FULL_RUN = "parity_suite =\n    test_suite.py\n    test_more_*.py\n"
+MORE = {"test_more_one.py": "def test_one(worker):\n    pass\n", "test_more_two.py": "def test_two():\n    pass\n"}
+
+
+def test_a_test_file_of_the_full_run_left_out_is_partial(tmp_path: Path) -> None:
+    found, report = run_suite(tmp_path, PASSING, ini=FULL_RUN, more=MORE)
+    assert found.run.suite_files == ["test_more_one.py", "test_more_two.py", "test_suite.py"]
+    assert report.verdict == "PASS" and found.run.collected_files == found.run.suite_files
+
+    found, report = run_suite(tmp_path, PASSING, "--ignore", str(tmp_path / "test_more_two.py"), ini=FULL_RUN)
+    assert found.run.narrowed_by == [] and found.run.deselected == []  # nothing else tells it
+    assert report.verdict == "PARTIAL" and report.exit_code == model.EXIT_PARTIAL
+    (gap,) = report.gaps
+    assert gap.what == "1 test file of the full run did not run (not collected: not named, or --ignore'd)"
+    assert gap.items == ["test_more_two.py"]
+
+
+def test_a_file_named_alone_is_partial_too(tmp_path: Path) -> None:
+    """The full run is the ini's, not the command line's: naming one file does not make it the whole suite."""
+    found, report = run_suite(tmp_path, PASSING, ini=FULL_RUN, more=MORE, where="test_suite.py")
+    assert report.verdict == "PARTIAL"
+    assert [gap.items for gap in report.gaps] == [["test_more_one.py", "test_more_two.py"]]
+
+
+def test_a_module_skipped_whole_is_listed_with_its_reason(tmp_path: Path) -> None:
+    skipped = 'import pytest\n\npytest.skip("no browser here", allow_module_level=True)\n'
+    found, report = run_suite(tmp_path, PASSING, ini=FULL_RUN, more={**MORE, "test_more_two.py": skipped})
+    assert report.verdict == "PARTIAL"
+    assert [gap.what for gap in report.gaps] == ["1 skipped test: no browser here"]
+    assert [(test.id, test.outcome) for test in found.tests if test.outcome == "skip"] == [("test_more_two.py", "skip")]

@@ -5,6 +5,10 @@ workers-parity lock [FOLDER ...]    resolve a Python worker's pyproject.toml int
 workers-parity sync [FOLDER ...]    fill a Python worker's python_modules/ from its pylock.toml
 workers-parity doctor | stop        what can run each worker here; stop what an earlier run left
 workers-parity wrangler ARGS        the pinned wrangler with our Node; any other command goes to it too
+workers-parity run                  prove parity: every case to every worker of the project, then the report
+workers-parity init                 write a starter workers-parity.toml for the worker folders found here
+workers-parity import-har FILE      a browser's HAR export as cases (--out cases.toml)
+workers-parity fuzz                 requests mutated from the project's cases; a divergence becomes a found case
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from workers_parity.project import ConfigError, wrangler
 from workers_parity.servers import liveservers, parentwatch, runtimes, toolchain
 from workers_parity.servers.registry import Worker
 
-COMMANDS = ("dev", "lock", "sync", "doctor", "stop", "wrangler")
+COMMANDS = ("dev", "lock", "sync", "doctor", "stop", "wrangler", "run", "init", "import-har", "fuzz")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,6 +54,11 @@ def parser() -> argparse.ArgumentParser:
     dev.add_argument("--quiet", action="store_true", help="do not echo the servers' logs (their log files still fill)")
     dev.add_argument("--worker", action="append", metavar="ID", help="of the project's workers, only this one")
     dev.add_argument("--python-runtime", choices=[c for c in runtimes.RUNTIME_CHOICES if c != runtimes.ALL])
+    dev.add_argument(
+        "--js-runtime",
+        choices=[c for c in runtimes.JS_RUNTIME_CHOICES if c != runtimes.ALL],
+        help="host for JavaScript folders: workerd under wrangler dev (auto), or direct",
+    )
     for name, what in (("lock", "resolve into pylock.toml"), ("sync", "fill python_modules/ from pylock.toml")):
         command = commands.add_parser(name, help=f"Python worker folders: {what}")
         command.add_argument("targets", nargs="*", metavar="FOLDER", help="folders or worker ids (default: here)")
@@ -57,6 +66,9 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("stop", help="stop every dev server of this project that a run left behind")
     passed_on = commands.add_parser("wrangler", help="run the pinned wrangler with our Node (any other command too)")
     passed_on.add_argument("args", nargs=argparse.REMAINDER)
+    from workers_parity import commands as parity_commands
+
+    parity_commands.add_parsers(commands)
     return top
 
 
@@ -69,6 +81,7 @@ def run_dev(args: argparse.Namespace) -> int:
         python_runtime=args.python_runtime,
         test_scheduled=args.test_scheduled,
         quiet=args.quiet,
+        js_runtime=args.js_runtime,
     )
     return dev.run_dev(dev_workers(args), options)
 
@@ -143,7 +156,9 @@ def with_clear_errors(action: Callable[[], object]) -> int:
 
 
 def run_doctor(args: argparse.Namespace) -> int:
-    return runtimes.doctor()
+    from workers_parity.servers import choose
+
+    return choose.doctor()
 
 
 def run_stop(args: argparse.Namespace) -> int:
@@ -161,4 +176,11 @@ def run_wrangler(args: list[str]) -> int:
     os.execve(command[0], [*command, *args], toolchain.node_env())
 
 
+def run_parity_command(args: argparse.Namespace) -> int:
+    from workers_parity import commands as parity_commands
+
+    return parity_commands.RUNNERS[args.command](args)
+
+
 COMMAND_RUNNERS = {"dev": run_dev, "lock": run_lock, "sync": run_sync, "doctor": run_doctor, "stop": run_stop}
+COMMAND_RUNNERS |= dict.fromkeys(("run", "init", "import-har", "fuzz"), run_parity_command)

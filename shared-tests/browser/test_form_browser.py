@@ -2,6 +2,7 @@
 
 Kept in its own folder so the main suite can leave it out: `python -m pytest shared-tests/browser [--worker ID]`.
 Screenshots go to reports/form-<id>.png (the filled-in form) and reports/form-<id>-result.png (the answer).
+Without chromium or Playwright the file is skipped, naming what is missing; in CI it fails (workers_parity/ci.py).
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from workers_parity.ci import missing_tool
 from workers_parity.demo import browser_setup
 
 for _reason in (browser_setup.playwright_missing(), browser_setup.chromium_missing()):
     if _reason:
-        pytest.skip(_reason, allow_module_level=True)
+        missing_tool(_reason, module_level=True)
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 

@@ -1,5 +1,5 @@
-"""The bench command: measure start-up, then load and memory, then parity's own speed, and write bench.md,
-bench.json and bench.html."""
+"""The bench command: measure start-up, then load and memory (the workers), then the project's own suite and
+`workers-parity run` on a two-worker project (the harness), and write bench.md, bench.json and bench.html."""
 
 from __future__ import annotations
 
@@ -14,15 +14,19 @@ from pathlib import Path
 
 import workers_parity.bench
 from workers_parity import project
-from workers_parity.bench import compare, load, machine, page, paritytime, startup, subjects, tables
+from workers_parity.bench import compare, harness, load, machine, page, paritytime, scenarios, startup, subjects, tables
 from workers_parity.bench.notes import notes
-from workers_parity.bench.results import Machine, ParityRun, Report, StartupResult
+from workers_parity.bench.results import Machine, ParityRun, Report, StartupResult, TargetCheck
+from workers_parity.plugins import hooks
 from workers_parity.render import progress, terminal
 from workers_parity.servers import fleet, parentwatch, runtimes, toolchain
 
 DEFAULT_STARTS = 7
 DEFAULT_REQUESTS = 5000
 DEFAULT_SECONDS = 10.0
+DEFAULT_HARNESS_RUNS = 3
+# workers: start-up, load, memory, the probes; harness: the project's own suite and workers-parity run's own speed
+SCENARIOS = ("all", "workers", "harness")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -48,13 +52,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--worker", action="append", choices=project.worker_ids(), help="only this worker (repeatable; default all)"
     )
     parser.add_argument(
-        "--no-parity", action="store_true", help="leave out parity's own speed (two runs of ./noxw -s parity)"
+        "--no-parity",
+        action="store_true",
+        help="leave out the project's own suite (two runs of the command its plug-in names: ours ./noxw -s parity)",
     )
     parser.add_argument(
         "--out",
         type=Path,
         default=None,
         help="folder for bench.md, bench.json and bench.html (default: the project's reports/)",
+    )
+    parser.add_argument("--scenario", choices=SCENARIOS, default="all", help="what to measure (default all)")
+    parser.add_argument(
+        "--pair",
+        type=Path,
+        default=Path("examples/notes"),
+        help="the two-worker project the harness scenario copies (default %(default)s)",
+    )
+    parser.add_argument(
+        "--harness-runs", type=int, default=DEFAULT_HARNESS_RUNS, help="timed runs of the harness scenario"
     )
     args = parser.parse_args(argv)
     args.out = args.out or project.current().reports
@@ -65,6 +81,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def run(args: argparse.Namespace, argv_text: str, workdir: Path, live: fleet.Fleet) -> Report:
     workers = [project.get(worker_id) for worker_id in (args.worker or project.worker_ids())]
+    settings: dict[str, object] = {"argv": argv_text, "scenario": args.scenario, "workers": [w.id for w in workers]}
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    found_machine = machine.machine()
+    starts, phase, skipped, probed = [], load.LoadPhase(), {}, []
+    if args.scenario != "harness":
+        starts, phase, skipped, probed = measure_workers(args, settings, workers, workdir, live)
+    parity, measured_harness = None, []
+    if args.scenario != "workers":
+        parity = None if args.no_parity else measure_suite(settings, skipped)
+        measured_harness = harness.measure(args.pair, args.harness_runs, workdir)
+    versions = machine.versions(workers + probed)
+    return build_report(started_at, settings, found_machine, versions, starts, phase, parity, skipped, measured_harness)
+
+
+def measure_workers(
+    args: argparse.Namespace, settings: dict[str, object], workers: list, workdir: Path, live: fleet.Fleet
+) -> tuple[list[StartupResult], load.LoadPhase, dict[str, str], list]:
+    """Start-up (the probes too), then load and memory; settings gain what they were measured with."""
     usable, skipped = subjects.usable_subjects(workers)
     probes, skipped_probes = subjects.probe_subjects()
     skipped.update(skipped_probes)
@@ -72,21 +106,31 @@ def run(args: argparse.Namespace, argv_text: str, workdir: Path, live: fleet.Fle
     for name, why in skipped.items():
         progress.say(f"skipping {name}: {why}", terminal.WARN)
     prepare(usable + probes)
-    started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    found_machine = machine.machine()
-    starts = startup.measure_startups(subjects.startup_subjects(usable, probes), args.starts, workdir, live)
-    phase = load.measure_load(subjects.serving_subjects(usable), args.requests, args.seconds, workdir, live)
-    parity = None if args.no_parity else paritytime.measure_parity(project.current().root)
-    settings = {
-        "argv": argv_text,
+    found_scenarios = scenarios.scenarios()
+    settings |= {
         "starts": args.starts,
         "requests": args.requests,
         "seconds": args.seconds,
-        "workers": [w.id for w in workers],
+        "clients": list(scenarios.CLIENT_COUNTS),
+        "curves": {
+            curve: [f"{s.label} x{s.clients}" for s in found_scenarios if s.curve == curve]
+            for curve in dict.fromkeys(s.curve for s in found_scenarios if s.curve)
+        },
         "probes": [s.worker.id for s in probes],
     }
-    versions = machine.versions(workers + [s.worker for s in probes])
-    return build_report(started_at, settings, found_machine, versions, starts, phase, parity, skipped)
+    starts = startup.measure_startups(subjects.startup_subjects(usable, probes), args.starts, workdir, live)
+    phase = load.measure_load(subjects.serving_subjects(usable), args.requests, args.seconds, workdir, live)
+    return starts, phase, skipped, [s.worker for s in probes]
+
+
+def measure_suite(settings: dict[str, object], skipped: dict[str, str]) -> ParityRun | None:
+    """The project's own suite, as its plug-in names it (ours: `./noxw -s parity`), warm; None when it names none."""
+    command = hooks.load(project.current().config.plugins).bench_suite()
+    if not command:
+        skipped["the project's own suite"] = "its plug-in names no suite command (bench_suite)"
+        return None
+    settings["suite"] = " ".join(command)
+    return paritytime.measure_parity(project.current().root, tuple(command))
 
 
 def prepare(found: list[subjects.Subject]) -> None:
@@ -107,6 +151,7 @@ def build_report(
     phase: load.LoadPhase,
     parity: ParityRun | None,
     skipped: dict[str, str],
+    measured_harness: list[TargetCheck] = (),
 ) -> Report:
     starts = compare.with_startup_ratios(starts)
     ratios = compare.load_ratios(phase.load)
@@ -124,6 +169,7 @@ def build_report(
         parity,
         compare.check_targets(starts, phase.load, ratios, parity),
         notes(settings),
+        list(measured_harness),
     )
 
 

@@ -1,6 +1,7 @@
-"""CPU, latency and throughput: every subject's server up at once, then each scenario (scenarios.py) run against
-each subject in turn, until a request count or a time bound, while memory is sampled. The headline figure is the
-CPU time the server's processes spent per request (cpu.py), steadier on a shared machine than requests/s.
+"""CPU, latency and throughput: every subject's server up at once, then each scenario (scenarios.py: the endpoints
+and growth curves the project's plug-in names) run against each subject in turn, until a request count or a time
+bound, while memory is sampled. The headline figure is the CPU time the server's processes spent per request (cpu.py),
+steadier on a shared machine than requests/s.
 
 The load clients use http.client rather than requests: the client's own time is part of every latency measured, so
 it is kept as thin as the standard library allows (one keep-alive connection per client thread)."""
@@ -9,13 +10,13 @@ from __future__ import annotations
 
 import http.client
 import itertools
-import json
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from workers_parity import project
 from workers_parity.bench import cpu
 from workers_parity.bench.memory import MemorySampler, memory_result
 from workers_parity.bench.results import LoadResult, MemoryResult
@@ -23,7 +24,7 @@ from workers_parity.bench.scenarios import Endpoint, Scenario, scenarios
 from workers_parity.bench.stats import ended_by, percentile, throughput
 from workers_parity.bench.subjects import Subject, new_server
 from workers_parity.bench.units import format_cpu, format_rate, format_seconds
-from workers_parity.http import client
+from workers_parity.plugins import hooks
 from workers_parity.render import progress
 from workers_parity.render.terminal import BAD
 from workers_parity.servers.devserver import DevServer, DevServerError
@@ -118,6 +119,9 @@ def load_result(
         percentile(latencies, 0.5),
         percentile(latencies, 0.99),
         throughput(len(latencies), seconds),
+        plan.scenario.curve,
+        plan.scenario.core,
+        plan.scenario.body_bytes,
     )
 
 
@@ -184,14 +188,14 @@ def start_for_load(
                 steps.done(f"FAILED to start {subject.label}: {error}", BAD)
                 continue
             steps.done(f"{subject.label} ready in {format_seconds(server.startup_seconds)}")
-            phase.statuses[subject.serving_label] = read_status(server)
+            phase.statuses[subject.serving_label] = described(server)
             servers[subject] = server
     return servers
 
 
-def read_status(server: DevServer) -> dict[str, object]:
-    """What the worker says about itself on /status (its runtime, Python version)."""
+def described(server: DevServer) -> dict[str, object]:
+    """What the worker says about itself, as the project's plug-in asks it (its `describe_worker`)."""
     try:
-        return json.loads(client.get(server.base_url, "/status").body)
+        return hooks.load(project.current().config.plugins).describe_worker(server.base_url)
     except (OSError, ValueError, http.client.HTTPException) as error:
         return {"error": str(error)}

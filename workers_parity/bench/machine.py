@@ -9,7 +9,7 @@ from pathlib import Path
 import psutil
 
 from workers_parity.bench.results import Machine
-from workers_parity.pymodules import install as pymodules
+from workers_parity.run.record import python_packages
 from workers_parity.servers import toolchain
 from workers_parity.servers.registry import Worker
 
@@ -18,7 +18,7 @@ def versions(workers: list[Worker]) -> dict[str, object]:
     found: dict[str, object] = {"tools": toolchain.versions(), "harness python": platform.python_version()}
     for worker in workers:
         if worker.is_python:
-            found[worker.name] = pymodules.installed_versions(worker.folder)
+            found[worker.name] = python_packages(worker.folder)  # the SDK and the worker's own dependencies
     return found
 
 

@@ -15,11 +15,11 @@ CAPTIONS = {
     "stacked: the workerd that runs the worker, wrangler dev's proxy workerd, Node (launcher or wrangler), other. "
     "Lower is better.",
     "phases": "Start-up of the direct hosts, split into the phases their launcher logs (--timings), from spawn to "
-    "the first 200: medians of each phase.",
+    "ready: medians of each phase.",
     "startup": "Start-up per subject: the box spans the middle half of the timed starts, the line in it is the "
     "median, the whiskers reach the fastest and slowest start within 1.5 box lengths.",
-    "growth": "Growth: CPU per request as the form's body grows (1, 16, 64 KiB, at 1 client) and as GET /counter's "
-    "clients grow (1, 8, 32).",
+    "growth": "Growth: CPU per request along each growth curve the project's plug-in names, as the request body or "
+    "the number of keep-alive clients grows.",
     "restore": "Snapshot restore time against snapshot size, one point per warm snapshot; the dashed line is linear "
     "growth through the smallest.",
     "latency": "Latency per scenario and number of keep-alive clients: the bar reaches the median (p50), the "

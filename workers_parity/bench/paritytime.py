@@ -1,6 +1,7 @@
-"""Parity's own speed: a warm `./noxw -s parity` (run once before, so its venv, npm packages and snapshots exist),
-timed from outside, and its phases: what runs outside pytest (nox, pip, the report), the workers' start (in
-parallel, from the run's results.json) and the tests."""
+"""Parity's own speed: a warm run of the project's own suite, the command its plug-in names (`bench_suite()`; ours
+`./noxw -s parity`), run once before so its venv, npm packages and snapshots exist, timed from outside, and its
+phases: what runs outside pytest (nox, pip, the report), the workers' start (in parallel, from the run's
+results.json in the project's reports/) and the tests."""
 
 from __future__ import annotations
 
@@ -15,35 +16,37 @@ from workers_parity.bench.results import ParityRun
 from workers_parity.plugins import results
 from workers_parity.render import progress
 
-COMMAND = ("./noxw", "-s", "parity")
 PYTEST_SUMMARY = re.compile(r"^=+ (.*) in ([\d.]+)s(?: \([\d:]+\))? =+$", re.MULTILINE)
 TIMEOUT_SECONDS = 1800
 
 
-def measure_parity(root: Path) -> ParityRun:
+def measure_parity(root: Path, command: tuple[str, ...]) -> ParityRun:
+    shown = " ".join(command)
     with progress.steps("parity's own speed", 2) as steps:
-        steps.doing("a first `./noxw -s parity` (not counted: it makes what the warm one reuses)")
-        first, _ = run_parity(root)
+        steps.doing(f"a first `{shown}` (not counted: it makes what the warm one reuses)")
+        first, _ = run_parity(root, command)
         steps.done(f"first run: {first:.1f} s")
-        steps.doing("a warm `./noxw -s parity`")
-        wall, output = run_parity(root)
+        steps.doing(f"a warm `{shown}`")
+        wall, output = run_parity(root, command)
         steps.done(f"warm run: {wall:.1f} s")
-    return parity_run(root, wall, first, output)
+    return parity_run(root, command, wall, first, output)
 
 
-def run_parity(root: Path) -> tuple[float, subprocess.CompletedProcess]:
+def run_parity(root: Path, command: tuple[str, ...]) -> tuple[float, subprocess.CompletedProcess]:
     began = time.monotonic()
     finished = subprocess.run(
-        COMMAND, cwd=root, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, stdin=subprocess.DEVNULL
+        command, cwd=root, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, stdin=subprocess.DEVNULL
     )
     return time.monotonic() - began, finished
 
 
-def parity_run(root: Path, wall: float, first: float, output: subprocess.CompletedProcess) -> ParityRun:
+def parity_run(
+    root: Path, command: tuple[str, ...], wall: float, first: float, output: subprocess.CompletedProcess
+) -> ParityRun:
     recorded = read_results(root / "reports" / "results.json")
     pytest_seconds = pytest_session_seconds(output.stdout)
     return ParityRun(
-        " ".join(COMMAND),
+        " ".join(command),
         output.returncode,
         wall,
         first,

@@ -1,6 +1,6 @@
 """Start-up phases of a direct host, measured from outside: the launcher logs `timing: MARK EPOCH_MS` as each phase
 ends (serve.mjs, serve-js.mjs with --timings; inside workerd time stands still while a worker starts, so the host's
-own start-up lines are timed by the launcher as they arrive), and the harness adds the spawn and the first 200."""
+own start-up lines are timed by the launcher as they arrive), and the harness adds the spawn and the moment of ready."""
 
 from __future__ import annotations
 

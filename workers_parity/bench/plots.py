@@ -1,6 +1,6 @@
 """The figures of bench.html, drawn with matplotlib as inline SVG: CPU per request by process kind, the start-up
-phases, the start-up spread, latency percentiles, and the growth curves (form body size, counter clients, restore
-time against snapshot size)."""
+phases, the start-up spread, latency percentiles, and the growth curves (each curve the project's plug-in names, by
+body size or by clients, and restore time against snapshot size)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,12 @@ from workers_parity.bench import cpu
 from workers_parity.bench.compare import restore_points
 from workers_parity.bench.phases import PHASE_NAMES
 from workers_parity.bench.results import LoadResult, StartupResult
-from workers_parity.bench.scenarios import CLIENT_COUNTS, COUNTER, FORM, HELLO
+from workers_parity.bench.scenarios import KIB
 
 # Text stays text (smaller, searchable); a fixed salt makes the same figure the same SVG.
 SVG_SETTINGS = {"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
 COLOURS = ("#0969da", "#bf3989", "#1a7f37", "#bc4c00", "#8250df", "#57606a", "#9a6700")
 KIND_COLOURS = {cpu.WORKERD: COLOURS[0], cpu.PROXY: COLOURS[3], cpu.NODE: COLOURS[2], cpu.OTHER: COLOURS[5]}
-CORE = [(endpoint.label, clients) for endpoint in (HELLO, FORM, COUNTER) for clients in CLIENT_COUNTS]
 MIB = 2**20
 
 
@@ -39,11 +38,16 @@ def _figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), layout="constrained")
 
 
+def core(results: list[LoadResult]) -> list[tuple[str, int]]:
+    """(scenario, clients) of the core scenarios (every endpoint at 1 and 8 clients), in the order measured."""
+    return list(dict.fromkeys((r.scenario, r.clients) for r in results if r.core))
+
+
 def cpu_figure(results: list[LoadResult]) -> Figure | None:
     """Per scenario, a bar per subject, stacked by process kind."""
     found = {(r.scenario, r.clients, r.subject): r for r in results if r.cpu_ms_per_request is not None}
     subjects = list(dict.fromkeys(r.subject for r in results))
-    scenarios = [s for s in CORE if any((*s, subject) in found for subject in subjects)]
+    scenarios = [s for s in core(results) if any((*s, subject) in found for subject in subjects)]
     if not scenarios:
         return None
     width = 0.8 / len(subjects)
@@ -109,7 +113,7 @@ def startup_figure(results: list[StartupResult]) -> Figure | None:
             if result.first_start_seconds is not None:
                 axes.plot([result.first_start_seconds], [row], "D", mfc="none", color=COLOURS[3], markersize=5)
         axes.set_yticks(list(rows), [r.subject for r in shown])
-        axes.set_xlabel("seconds from spawn to the first 200 (dots: timed starts; ◇: untimed first start)")
+        axes.set_xlabel("seconds from spawn to ready (dots: timed starts; ◇: untimed first start)")
         axes.set_xlim(left=0)
         axes.grid(axis="x", alpha=0.3)
     return figure
@@ -119,7 +123,7 @@ def latency_figure(results: list[LoadResult]) -> Figure | None:
     """Per scenario (x clients) a bar per subject up to its p50, a whisker up to its p99."""
     found = {(r.scenario, r.clients, r.subject): r for r in results}
     subjects = list(dict.fromkeys(r.subject for r in results))
-    scenarios = [s for s in CORE if any((*s, subject) in found for subject in subjects)]
+    scenarios = [s for s in core(results) if any((*s, subject) in found for subject in subjects)]
     if not scenarios:
         return None
     width = 0.8 / len(subjects)
@@ -147,18 +151,25 @@ def _latency_bars(axes, results: list[LoadResult | None], index: int, width: flo
 
 
 def growth_figure(results: list[LoadResult]) -> Figure | None:
-    """Two panels: CPU per request against the form body's size, and against the number of counter clients."""
-    forms = [r for r in results if r.scenario.startswith("POST /form ") and r.scenario.endswith(" KiB")]
-    counters = [r for r in results if r.scenario == COUNTER.label]
-    if not forms and not counters:
+    """A panel per growth curve: CPU per request against what grows along it — the clients, or the body's size."""
+    curves = {}
+    for r in results:
+        if r.curve:
+            curves.setdefault(r.curve, []).append(r)
+    if not curves:
         return None
     with matplotlib.rc_context(SVG_SETTINGS):
         figure = _figure(9, 3.4)
-        left, right = figure.subplots(1, 2)
-        _curves(left, forms, lambda r: int(r.scenario.split()[2]), "POST /form body (KiB), 1 client")
-        _curves(right, counters, lambda r: r.clients, "GET /counter, keep-alive clients")
-        left.set_ylabel("CPU ms per request")
-        figure.legend(*left.get_legend_handles_labels(), loc="outside lower center", ncols=3, frameon=False)
+        panels = figure.subplots(1, len(curves), squeeze=False)[0]
+        for axes, (curve, points) in zip(panels, curves.items(), strict=True):
+            by_clients = len({r.clients for r in points}) > 1
+            x_of = (lambda r: r.clients) if by_clients else (lambda r: max(1, round(r.body_bytes / KIB)))
+            routes = " · ".join(dict.fromkeys(" ".join(r.scenario.split()[:2]) for r in points))
+            clients = points[0].clients
+            unit = "keep-alive clients" if by_clients else f"body (KiB), {clients} client{'s' if clients > 1 else ''}"
+            _curves(axes, points, x_of, f"{curve}: {routes}, {unit}")
+        panels[0].set_ylabel("CPU ms per request")
+        figure.legend(*panels[0].get_legend_handles_labels(), loc="outside lower center", ncols=3, frameon=False)
     return figure
 
 

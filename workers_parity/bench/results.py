@@ -25,13 +25,14 @@ class StartupResult:
     runtime: str
     host: str
     variant: str
-    seconds: list[float]  # the measured starts, spawn -> first 200, in order
+    seconds: list[float]  # the measured starts, spawn -> ready, in order
     first_start_seconds: float | None  # the untimed warm-up start (for a warm snapshot: the one that built it)
     summary: Summary
     failures: list[str] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)  # phase -> median seconds (direct hosts, --timings)
     snapshot_bytes: int | None = None  # the memory snapshot it restored
     median_vs_js: float | None = None  # to JavaScript's in the same host
+    probe: bool = False  # a probe worker the project's plug-in names, measured for its start-up only
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class LoadResult:
     language: str
     runtime: str
     host: str
-    scenario: str  # "GET /hello", "POST /form 16 KiB", ...
+    scenario: str  # method, path and what tells it apart (a curve's body size), as the plug-in names it
     clients: int
     requests: int  # answered 200
     errors: int  # anything else, including broken connections
@@ -52,6 +53,9 @@ class LoadResult:
     p50_seconds: float | None
     p99_seconds: float | None
     requests_per_second: float | None
+    curve: str = ""  # the growth curve it is a point of, if any
+    core: bool = True  # one of the endpoints at 1 or 8 clients (not only a curve's point)
+    body_bytes: int = 0  # the request body's size
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,8 @@ class MemoryResult:
 
 @dataclass(frozen=True)
 class ParityRun:
-    """A warm `nox -s parity` (its venv and the workers' snapshots already made), timed from outside."""
+    """A warm run of the project's own suite (ours: `./noxw -s parity`, its venv and the workers' snapshots already
+    made), timed from outside."""
 
     command: str
     exit_status: int
@@ -119,7 +124,7 @@ class Report:
     settings: dict[str, object]
     machine: Machine
     versions: dict[str, object]
-    runtimes_seen: dict[str, dict[str, object]]  # subject -> what /status said
+    runtimes_seen: dict[str, dict[str, object]]  # subject -> what it said of itself (the plug-in's describe_worker)
     skipped: dict[str, str]  # subject -> why it was not measured
     startup: list[StartupResult]
     load: list[LoadResult]
@@ -128,3 +133,4 @@ class Report:
     parity: ParityRun | None
     targets: list[TargetCheck]
     notes: list[str]
+    harness: list[TargetCheck] = field(default_factory=list)  # workers-parity run on a two-worker project

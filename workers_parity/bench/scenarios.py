@@ -1,17 +1,16 @@
-"""The load scenarios: each endpoint at 1 and 8 keep-alive clients, and the growth curves — POST /form with larger
-bodies (1, 16 and 64 KiB, at 1 client) and GET /counter with more clients (up to 32)."""
+"""The load scenarios, from the project's plug-in: each of its `bench_endpoints()` at 1 and 8 keep-alive clients (else
+GET of the first worker's ready path), and the points of its growth curves, `bench_curves()` (ours: a form post with
+larger bodies, the counter with more clients). A curve's point that is also a core scenario is measured once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from workers_parity.http import bodies
+from workers_parity import project
+from workers_parity.plugins import hooks
 
-FORM_FIELDS = [("name", "Ada Lovelace"), ("message", "Benchmarks & <notes>")]
-KIB = 1024
-FORM_BODY_KIB = (1, 16, 64)  # 64 KiB is the largest body the contract accepts (C7.1)
-COUNTER_CLIENTS = (1, 8, 32)
 CLIENT_COUNTS = (1, 8)
+KIB = 1024
 
 
 @dataclass(frozen=True)
@@ -20,7 +19,7 @@ class Endpoint:
     path: str
     body: bytes | None = None
     content_type: str | None = None
-    label_suffix: str = ""
+    label_suffix: str = ""  # what tells apart two scenarios of one route: a curve's body size (" 16 KiB")
 
     @property
     def label(self) -> str:
@@ -35,7 +34,8 @@ class Endpoint:
 class Scenario:
     endpoint: Endpoint
     clients: int
-    curve: str = ""  # the growth curve it is a point of: "form body" or "counter clients"
+    curve: str = ""  # the growth curve it is a point of (the plug-in's name for it), if any
+    core: bool = False  # one of the endpoints at one of CLIENT_COUNTS (drawn in the CPU and latency plots)
 
     @property
     def label(self) -> str:
@@ -46,26 +46,32 @@ class Scenario:
         return len(self.endpoint.body or b"")
 
 
-def form_body(size: int | None = None) -> bytes:
-    """A valid form (C4.1); with a size, padded to exactly that many bytes by a field the worker ignores."""
-    small = bodies.urlencoded(FORM_FIELDS)
-    if size is None:
-        return small
-    padding = b"&padding="
-    return small + padding + b"x" * (size - len(small) - len(padding))
+def endpoints() -> list[Endpoint]:
+    """The project's plug-in's `bench_endpoints()`, else GET of the first worker's ready path."""
+    named = hooks.load(project.current().config.plugins).bench_endpoints()
+    if named:
+        return [Endpoint(*endpoint) for endpoint in named]
+    return [Endpoint("GET", project.workers()[0].ready_path or "/")]
 
 
-HELLO = Endpoint("GET", "/hello")
-FORM = Endpoint("POST", "/form", form_body(), bodies.URLENCODED)
-COUNTER = Endpoint("GET", "/counter")
+def curves() -> dict[str, list[Scenario]]:
+    """The plug-in's `bench_curves()`: curve name -> its points, each (endpoint tuple, clients)."""
+    named = hooks.load(project.current().config.plugins).bench_curves()
+    return {
+        curve: [Scenario(Endpoint(*endpoint), clients, curve) for endpoint, clients in points]
+        for curve, points in named.items()
+    }
 
 
-def sized_form(kib: int) -> Endpoint:
-    return Endpoint("POST", "/form", form_body(kib * KIB), bodies.URLENCODED, f" {kib} KiB")
-
-
-def scenarios() -> list[Scenario]:
-    core = [Scenario(endpoint, clients) for endpoint in (HELLO, FORM) for clients in CLIENT_COUNTS]
-    counter = [Scenario(COUNTER, clients, "counter clients") for clients in COUNTER_CLIENTS]
-    forms = [Scenario(sized_form(kib), 1, "form body") for kib in FORM_BODY_KIB]
-    return core + counter + forms
+def scenarios(core: list[Endpoint] | None = None, growth: dict[str, list[Scenario]] | None = None) -> list[Scenario]:
+    """Every core endpoint at each of CLIENT_COUNTS, then the curves' other points; a point that is a core scenario
+    too is measured once, as the curve's."""
+    core = endpoints() if core is None else core
+    growth = curves() if growth is None else growth
+    points = {(p.label, p.clients): p for curve in growth.values() for p in curve}
+    found = [
+        replace(points.pop((e.label, clients), Scenario(e, clients)), core=True)
+        for e in core
+        for clients in CLIENT_COUNTS
+    ]
+    return found + list(points.values())

@@ -1,6 +1,6 @@
 """Start-up: each subject started untimed once (migrating its state, building a warm snapshot), then timed from
-spawn to the first 200 on its ready path, round after round over all subjects; a direct host's start is split into
-the phases its launcher logs (phases.py)."""
+spawn to ready (its first answer, or a 200 at its ready path), round after round over all subjects; a direct host's
+start is split into the phases its launcher logs (phases.py)."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def report(steps: progress.Steps, what: str, outcome: float | str) -> None:
 
 
 def timed_start(server: BenchServer, migrate: bool, expect_warm: bool = False) -> float | str:
-    """Spawn -> first 200 on the ready path, in seconds; or the first line of why the start failed or was not warm."""
+    """Spawn -> ready, in seconds; or the first line of why the start failed or was not warm."""
     snapshots_before = snapshot_files(server.snapshot_dir)
     try:
         server.start(migrate=migrate)
@@ -97,4 +97,5 @@ def startup_result(subject: Subject, starts: Starts, first: float | None, snapsh
         starts.failures,
         phases.medians(starts.phases),
         snapshot,
+        probe=subject.probe,
     )

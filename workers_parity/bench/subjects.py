@@ -1,6 +1,6 @@
-"""What is measured: each worker in each runtime usable here (and how pyodide-workerd starts), our own FastAPI and
-Django probe workers for start-up, and the dev servers started for them, each one in the run's fleet (so stopped
-at the end however the run ends)."""
+"""What is measured: each worker in each runtime usable here (and how pyodide-workerd starts), the probe workers the
+project's plug-in names for start-up (ours: FastAPI and Django), and the dev servers started for them, each one in the
+run's fleet (so stopped at the end however the run ends). The load scenarios are scenarios.py's."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 
 from workers_parity import project
 from workers_parity.bench import phases
-from workers_parity.servers import registry, runtimes
+from workers_parity.plugins import hooks
+from workers_parity.servers import choose, registry, runtimes
 from workers_parity.servers.devserver import DevServer
 from workers_parity.servers.fleet import Fleet, fresh_server
 from workers_parity.servers.registry import Host, Runtime, Worker
@@ -18,8 +19,6 @@ from workers_parity.servers.registry import Host, Runtime, Worker
 PYODIDE_WORKERD = Runtime.PYODIDE_WORKERD
 WARM_SNAPSHOT = "warm snapshot"
 NO_SNAPSHOT = "no snapshot"
-# Our own probes (tests/python_workers/) for the start-up of large Python workers, and the path each answers 200 on.
-PROBES = {"fastapi": "/planets/1", "django": "/hello/bench"}
 
 
 @dataclass(frozen=True)
@@ -29,6 +28,7 @@ class Subject:
     worker: Worker
     runtime: str
     variant: str = ""
+    probe: bool = False  # a probe worker of the plug-in's, measured for its start-up only
 
     @property
     def host(self) -> Host:
@@ -69,7 +69,7 @@ def usable_subjects(workers: list[Worker]) -> tuple[list[Subject], dict[str, str
     usable, skipped = [], {}
     for worker in workers:
         for runtime in worker.runtimes:
-            found = runtimes.availability(worker, runtime)
+            found = choose.availability(worker, runtime)
             if found.usable:
                 usable.append(Subject(worker, runtime))
             else:
@@ -78,15 +78,14 @@ def usable_subjects(workers: list[Worker]) -> tuple[list[Subject], dict[str, str
 
 
 def probe_subjects() -> tuple[list[Subject], dict[str, str]]:
-    """Our FastAPI and Django probes in pyodide-workerd, from the project's tests/python_workers/ when it has them."""
-    folder = project.current().root / "tests" / "python_workers"
+    """The probe workers the project's plug-in names (`bench_probes()`), in pyodide-workerd from a warm snapshot."""
     found, skipped = [], {}
-    for name, ready_path in PROBES.items():
-        if not (folder / name).is_dir():
-            skipped[f"{name} probe"] = f"no {folder / name} in this project"
+    for worker_id, folder, ready_path in hooks.load(project.current().config.plugins).bench_probes():
+        if not Path(folder).is_dir():
+            skipped[f"{worker_id} (probe)"] = f"no {folder} in this project"
             continue
-        worker = project.worker_from_folder(folder / name, port=0, worker_id=f"{name}-probe")
-        found.append(Subject(replace(worker, ready_path=ready_path), PYODIDE_WORKERD, WARM_SNAPSHOT))
+        worker = project.worker_from_folder(Path(folder), port=0, worker_id=worker_id)
+        found.append(Subject(replace(worker, ready_path=ready_path), PYODIDE_WORKERD, WARM_SNAPSHOT, probe=True))
     return found, skipped
 
 

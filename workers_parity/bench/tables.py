@@ -1,5 +1,6 @@
 """The report's tables as rows of text, and the terminal and Markdown (bench.md) views of them. Same-host ratios
-(the language's cost) come first, then host-vs-host ratios (the tools' cost), then the figures they come from."""
+(the language's cost) come first, then host-vs-host ratios (the tools' cost), then the figures they come from, then
+the harness's own speed."""
 
 from __future__ import annotations
 
@@ -29,7 +30,6 @@ from workers_parity.bench.units import (
 )
 from workers_parity.render import markdown, terminal
 
-PYTHON_PACKAGES_OF_NOTE = ("workers-runtime-sdk", "starlette", "fastapi", "pydantic", "django")
 RATIO_HEADERS = ("scenario", "clients", "subject", "over", "CPU/req", "workerd CPU/req", "p50", "req/s")
 CPU_KINDS = (cpu.WORKERD, cpu.PROXY, cpu.NODE, cpu.OTHER)
 LOAD_HEADERS = (
@@ -58,6 +58,7 @@ STARTUP_HEADERS = (
 PHASE_ORDER = list(dict.fromkeys(PHASE_NAMES.values()))
 MEMORY_HEADERS = ("worker · runtime", "host", "peak RSS", "processes", "samples")
 PARITY_HEADERS = ("command", "warm run", "first run", "tests", "exit", "phases")
+HARNESS_HEADERS = ("target", "subject", "measured", "met")
 TARGET_HEADERS = ("target", "subject", "measured", "met")
 VERDICTS = {True: "yes", False: "NO", None: "not checked"}
 
@@ -155,11 +156,12 @@ def sections(report: Report) -> list[tuple[str, Sequence[str], list[list[str]]]]
             ratio_rows(report.ratios, "host"),
         ),
         ("CPU per request (ms, by process kind), latency and throughput", LOAD_HEADERS, load_rows(report.load)),
-        ("Start-up: spawn -> first 200", STARTUP_HEADERS, startup_rows(report.startup)),
+        ("Start-up: spawn -> ready (a 200 at the ready path)", STARTUP_HEADERS, startup_rows(report.startup)),
         ("Start-up phases, direct hosts (medians)", phase_headers(report.startup), phase_rows(report.startup)),
         ("Peak memory: RSS of the dev server's processes", MEMORY_HEADERS, memory_rows(report.memory)),
-        ("Parity's own speed", PARITY_HEADERS, parity_rows(report.parity)),
+        ("Parity's own speed: the project's own suite, warm", PARITY_HEADERS, parity_rows(report.parity)),
         ("Targets", TARGET_HEADERS, target_rows(report.targets)),
+        ("The harness: workers-parity run on a two-worker project", HARNESS_HEADERS, target_rows(report.harness)),
     ]
 
 
@@ -204,10 +206,10 @@ def machine_lines(report: Report) -> list[str]:
     ]
     for name, packages in report.versions.items():
         if isinstance(packages, dict) and name != "tools":
-            noted = {k: v for k, v in packages.items() if k in PYTHON_PACKAGES_OF_NOTE}
-            lines.append(f"{name} python_modules: {', '.join(f'{k} {v}' for k, v in noted.items()) or 'none'}")
+            lines.append(f"{name} python_modules: {', '.join(f'{k} {v}' for k, v in packages.items()) or 'none'}")
     lines += [
-        f"{subject} /status: runtime {status.get('runtime')!r}, python {status.get('python_version')!r}"
-        for subject, status in report.runtimes_seen.items()
+        f"{subject} says: " + ", ".join(f"{key} {value!r}" for key, value in said.items())
+        for subject, said in report.runtimes_seen.items()
+        if said
     ]
     return lines

@@ -1,4 +1,4 @@
-"""The figures as people read them: seconds in a fitting unit, rates, ratios to js-worker, mebibytes."""
+"""The figures as people read them: seconds in a fitting unit, rates, ratios to the baseline worker, mebibytes."""
 
 from __future__ import annotations
 

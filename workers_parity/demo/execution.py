@@ -1,6 +1,6 @@
 """Executing the story: each step's request sent to every worker at once (or every server restarted), the answers
-laid out as rows and compared as the suite compares them (judge.divergence) — a worker outvoted on a row is
-flagged, the step judged."""
+laid out as rows and compared as a run compares them (judge.divergence, the project's masks and the step's) — a
+worker outvoted on a row is flagged, the step judged."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from workers_parity.demo.story import Call, Step
 from workers_parity.http import client, everywhere
 from workers_parity.judge import divergence
+from workers_parity.judge.masks import Mask, Tally
 from workers_parity.servers.devserver import DevServer
+
+NOT_COMPACT = "(not in compact JSON form)"
 
 
 @dataclass
@@ -21,7 +24,7 @@ class Row:
 
     label: str
     cells: dict[str, list[str]]
-    quiet: bool = False  # shown dim: not compared as shown (x-worker may name each worker; /status's values; notes)
+    quiet: bool = False  # shown dim: not compared as shown (a masked header, JSON values, notes)
     differing: frozenset[str] = frozenset()  # outvoted on this row's field by divergence.compare
     silent: frozenset[str] = frozenset()  # workers that did not answer: shown as failures, left out of comparing
 
@@ -36,12 +39,14 @@ class Outcome:
     commands: list[str] = field(default_factory=list)
 
 
-def perform(number: int, step: Step, servers: list[DevServer]) -> Outcome:
+def perform(number: int, step: Step, servers: list[DevServer], masks: tuple[Mask, ...] = ()) -> Outcome:
+    """One step on every server; `masks` are the project's (the step may add its own)."""
     if step.call is None:
         return restart_all(number, step, servers)
     replies = everywhere.at_once({server.worker.id: server for server in servers}, lambda s: send(step.call, s))
-    differences = compare(step, replies, {server.worker.id: server.worker.name for server in servers})
-    rows = reply_rows(step, replies, differences)
+    all_masks = (*masks, *step.masks)
+    differences = compare(replies, all_masks)
+    rows = reply_rows(step, replies, differences, {mask.header for mask in all_masks if mask.header})
     silent = [key for key, reply in replies.items() if not isinstance(reply, client.Reply)]
     return Outcome(number, step, rows, *request_verdict(rows, step, silent), commands=[step.call.curl()])
 
@@ -54,13 +59,13 @@ def send(call: Call, server: DevServer) -> client.Reply | Exception:
 
 
 def compare(
-    step: Step, replies: dict[str, client.Reply | Exception], names: dict[str, str]
+    replies: dict[str, client.Reply | Exception], masks: tuple[Mask, ...] = ()
 ) -> dict[str, divergence.Divergence]:
-    """The answers compared as the suite compares them: status, every header but the transport ones (x-worker may
-    name each worker itself), the body bytes, of /status its keys and form only; by field."""
-    mode = "status-values" if step.json_body else "bytes"
+    """The answers compared as a run compares them: status, every header but the transport ones, the body bytes,
+    each once the masks are applied; by field."""
+    tally = Tally()
     views = {
-        key: divergence.comparable(reply, mode, names[key])
+        key: tally.masked(divergence.view_of(reply), masks)
         for key, reply in replies.items()
         if isinstance(reply, client.Reply)
     }
@@ -68,9 +73,13 @@ def compare(
 
 
 def reply_rows(
-    step: Step, replies: dict[str, client.Reply | Exception], differences: dict[str, divergence.Divergence]
+    step: Step,
+    replies: dict[str, client.Reply | Exception],
+    differences: dict[str, divergence.Divergence],
+    masked_headers: set[str] = frozenset(),
 ) -> list[Row]:
-    """Status, every compared header, x-worker and body; a worker that did not answer says why in its status cell."""
+    """Status, every compared header (a masked one last, dim), and the body; a worker that did not answer says why
+    in its status cell."""
     answered = {key: reply for key, reply in replies.items() if isinstance(reply, client.Reply)}
 
     def flagged(field_name: str) -> frozenset[str]:
@@ -78,12 +87,11 @@ def reply_rows(
 
     status = _cells(replies, lambda r: str(r.status), silent_text=lambda error: f"no answer: {error}")
     rows = [Row("status", status, differing=flagged("status"))]
-    names = dict.fromkeys(name for r in answered.values() for name in r.compared_headers() if name != "x-worker")
+    names = list(dict.fromkeys(name for r in answered.values() for name in r.compared_headers()))
+    names.sort(key=lambda name: name in masked_headers)  # stable: the masked ones last
     for name in names:
         cells = _cells(replies, lambda r, n=name: r.header(n) or "—")
-        rows.append(Row(name, cells, differing=flagged(f"header {name}")))
-    x_worker = _cells(replies, lambda r: r.header("x-worker") or "—")
-    rows.append(Row("x-worker", x_worker, quiet=True, differing=flagged("header x-worker")))
+        rows.append(Row(name, cells, quiet=name in masked_headers, differing=flagged(f"header {name}")))
     rows += body_rows(step, replies, differences.get("body"))
     for row in rows:
         row.silent = frozenset(replies) - set(answered)
@@ -131,9 +139,14 @@ def _json_object(body: bytes) -> dict:
 
 
 def json_shape(body: bytes) -> list[str]:
-    """What of a /status body is compared (divergence.status_shape): its keys in order, and its compact form."""
+    """A JSON object body's keys in order, and whether it is in compact form."""
     document = _json_object(body)
-    return [", ".join(document), *([] if divergence.compact_json(document, body) else [divergence.NOT_COMPACT])]
+    return [", ".join(document), *([] if compact_json(document, body) else [NOT_COMPACT])]
+
+
+def compact_json(document: object, body: bytes) -> bool:
+    """Is `body` the compact JSON form of `document` (no spaces, UTF-8 unescaped)?"""
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode() == body
 
 
 def add_first_differences(row: Row, bodies: dict[str, bytes | None], difference: divergence.Divergence) -> None:

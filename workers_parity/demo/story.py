@@ -1,5 +1,6 @@
-"""The story the demo tells: each step's narration and the request it sends, shown as the curl command that sends
-the same bytes."""
+"""What a demo's story is made of: steps, each with its narration and the request it sends, shown as the curl command
+that sends the same bytes. A project tells its own story (its plug-in's `demo_story()`; ours is
+shared-tests/demo_story.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,7 @@ import shlex
 from dataclasses import dataclass
 
 from workers_parity.http import bodies
-
-SCRIPT_NAME = '<script>alert("x")</script>'
-MESSAGE = '5 > 3 & "quotes" stay text'
+from workers_parity.judge.masks import Mask
 
 
 @dataclass(frozen=True)
@@ -37,52 +36,5 @@ class Step:
     story: str  # one or two sentences of narration
     call: Call | None = None  # None: restart the dev servers
     lines_of_interest: tuple[str, ...] = ()  # body lines containing one of these are shown
-    json_body: bool = False  # compare the set of keys; the values describe each worker
-
-
-def counter_step(visit: int) -> Step:
-    story = (
-        "Each visit adds one to a row in D1 with a single `upsert ... returning` statement. Every worker "
-        "started on an empty database, so all must show the same number."
-        if visit == 1
-        else "Once more."
-    )
-    return Step(f"Counter, visit {visit}", story, Call("GET", "/counter"), ('id="count"',))
-
-
-STORY: tuple[Step, ...] = (
-    Step("Hello", "The plain-text greeting.", Call("GET", "/hello")),
-    Step(
-        "The form page",
-        "A complete HTML5 page; the browser enforces `required` and `maxlength` itself.",
-        Call("GET", "/form"),
-        ("<form ", "<input ", "<textarea "),
-    ),
-    Step(
-        "Posting the form with a <script> name",
-        "The name is a script tag and the message holds `>`, `&` and quotes: every worker must send them back "
-        "HTML-escaped, so a browser shows the text and never runs it.",
-        Call("POST", "/form", (("name", SCRIPT_NAME), ("message", MESSAGE))),
-        ("<h1>", 'class="message"'),
-    ),
-    counter_step(1),
-    counter_step(2),
-    counter_step(3),
-    Step(
-        "Restarting the dev servers",
-        "Every dev server is stopped (its whole process group) and started again on "
-        "the same port and the same state folder, all at once.",
-    ),
-    Step(
-        "Counter after the restart",
-        "The count lives in D1 on disk, so it continues where it stopped.",
-        Call("GET", "/counter"),
-        ('id="count"',),
-    ),
-    Step(
-        "Status",
-        "What each worker is and what executes it. The values differ by design; the keys may not.",
-        Call("GET", "/status"),
-        json_body=True,
-    ),
-)
+    json_body: bool = False  # show the keys of a JSON object body, and its values quietly
+    masks: tuple[Mask, ...] = ()  # what this step's answers may differ in, besides the project's masks

@@ -15,17 +15,21 @@ from workers_parity.servers.devserver import DevServer
 WORKER_HEADERS = ["worker", "name", "language", "runtime", "start-up"]
 
 
-def markdown(outcomes: list[Outcome], servers: list[DevServer], failures: dict[str, Exception]) -> str:
+def markdown(
+    outcomes: list[Outcome], servers: list[DevServer], failures: dict[str, Exception], masks: tuple = ()
+) -> str:
     started = [s.worker.id for s in servers if s.worker.id not in failures]
-    parts = [intro(servers, failures), *map(start_failure, failures.items())]
+    parts = [intro(servers, failures, masks), *map(start_failure, failures.items())]
     parts += [step(outcome, started) for outcome in outcomes]
     parts.append(summary(outcomes))
     return "\n".join(parts)
 
 
-def intro(servers: list[DevServer], failures: dict[str, Exception]) -> str:
+def intro(servers: list[DevServer], failures: dict[str, Exception], masks: tuple = ()) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     transport = ", ".join(f"`{name}`" for name in client.TRANSPORT_HEADERS)
+    masked = ", ".join(f"`{mask.header}`" for mask in masks if mask.header)
+    by_design = f"; {masked} may differ by design (the project masks it)" if masked else ""
     rows = [[s.worker.id, s.worker.name, s.worker.language, runtime_of(s), _started(s, failures)] for s in servers]
     return "\n".join(
         [
@@ -34,7 +38,7 @@ def intro(servers: list[DevServer], failures: dict[str, Exception]) -> str:
             f"Transcript of `python -m workers_parity.demo` (`nox -s demo`), recorded {when}. Every worker started "
             "on fresh state (an empty D1 database) on a free port; each step sends the same request to all of them "
             "and shows the answers side by side. Compared: the status, the body bytes and every header but the "
-            f"transport ones ({transport}); `x-worker` names the worker and differs by design.",
+            f"transport ones ({transport}){by_design}.",
             "",
             table(WORKER_HEADERS, rows),
             "",

@@ -1,8 +1,8 @@
 """Request bodies as a browser or curl sends them: application/x-www-form-urlencoded and multipart/form-data.
 
-The corpus, the suite, the bench and the demo build their form bodies here, so the same fields give the same bytes
-everywhere. Parsing is not here: the oracle reads bodies with its own parser, written from the contract
-(shared-tests/contract_forms.py), so a mistake in one is caught by the other.
+Case files (`form`, `multipart`, `pad_to`), suites, the bench and the demo build their form bodies here, so the same
+fields give the same bytes everywhere. Parsing is not here: an oracle reads bodies with a parser of its own, so a
+mistake in one is caught by the other.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import quote, urlencode
 
-URLENCODED = "application/x-www-form-urlencoded"  # the two media types, lowercase, as CONTRACT.md C4.2 names them
+URLENCODED = "application/x-www-form-urlencoded"  # the two media types, lowercase
 MULTIPART = "multipart/form-data"
 ENCODINGS = ("urlencoded", "multipart")
 

@@ -35,7 +35,7 @@ class _OneUsePool(urllib3.HTTPConnectionPool):
 
     Why not keep-alive: a dev server may close an idle pooled connection just as a request goes out on it (Node's
     server, in front of wrangler dev, does after 5 s idle; a restarted server drops them all), and the request fails;
-    retrying would be worse, sending a GET /counter twice and counting it twice. A connection per request is what
+    retrying would be worse, sending a request that writes twice and writing twice. A connection per request is what
     http.client did here before, costs a local connect, and leaves requests with nothing to retry (it retries nothing
     by default, and we keep it so)."""
 
@@ -94,7 +94,7 @@ def _send(session, base_url, method, path, body: Body, headers: dict[str, str], 
     prepared.headers = _request_headers(headers, body)
     prepared.body = iter(body) if isinstance(body, list) else body
     # The adapter, not session.send: even with allow_redirects=False, session.send reads (and gunzips) a 3xx answer's
-    # body to prepare the redirect it does not follow (C11.2 needs every 3xx as it came); the adapter only transports.
+    # body to prepare the redirect it does not follow (a 3xx is judged as it came); the adapter only transports.
     adapter = session.get_adapter(prepared.url)
     with adapter.send(prepared, stream=True, timeout=timeout) as response:
         payload = _raw_body(response)

@@ -1,6 +1,7 @@
 """One HTTP/1.1 request sent as exact bytes over a socket: any method, a request target http.client would refuse
 (non-ASCII bytes), headers repeated and in order, the body framed by content-length or chunked. The fuzzer builds
-them (shared-tests/test_fuzz.py) and the corpus replays them (a case whose `headers` is a list of pairs).
+them (`workers-parity fuzz`, and this repository's deeper fuzzer) and cases replay them (a case whose `headers` is a
+list of pairs).
 
 Text fields are byte strings: one code point U+0000-U+00FF per byte (Latin-1, as http.client writes header values),
 so a TOML file can hold any request head exactly.
@@ -66,7 +67,7 @@ class RawRequest:
         return self.target.encode("latin-1").decode("utf-8", "replace")
 
     def seen_headers(self) -> dict[str, str]:
-        """The headers as a worker reads them (CONTRACT.md C16.3): names lowercased, values decoded from UTF-8
+        """The headers as a worker reads them (workerd's Headers): names lowercased, values decoded from UTF-8
         (invalid bytes become U+FFFD, as workerd does) and trimmed of spaces and tabs, a repeated header's values
         joined with `, ` in the order sent, except that a value replaces a join that is still empty (workerd drops
         empty fields before the first non-empty one, and keeps later ones: `a`, `` reads `a, `)."""

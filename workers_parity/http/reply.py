@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Response headers about the connection or the message framing rather than the answer. They are the only headers
-# byte parity does not compare (CONTRACT.md C14.2); every other header is compared by name and exact values.
+# byte parity does not compare (a project masks any other it lets differ); every other header is compared by name and
+# exact values.
 TRANSPORT_HEADERS = {
-    # Seen under wrangler dev: workerd sends one body with a content-length and an equal one chunked (js-worker's
-    # 525-byte GET /form page arrives chunked, py-worker's with content-length: 525). The body bytes are compared
-    # instead, and C10.3 checks content-length on HEAD.
-    "content-length": "framing chosen by the runtime; the body bytes are compared instead (C10.3 checks HEAD)",
+    # Seen under wrangler dev: workerd sends one body with a content-length and an equal one chunked (the same
+    # 525-byte page from a JavaScript worker chunked, from a Python one with content-length: 525). The body bytes are
+    # compared instead; an oracle may still check content-length on HEAD.
+    "content-length": "framing chosen by the runtime; the body bytes are compared instead",
     "transfer-encoding": "framing chosen by the runtime: chunked or not, for the same body",
     # Seen: `connection: close` answers a request that asked for it, from every worker alike. Hop-by-hop headers
     # (RFC 9110 section 7.6.1) describe one connection, not the answer, and proxies rewrite them.

@@ -1,6 +1,6 @@
-"""Expected differences, kept as data in shared-tests/expected-differences.toml (format described there).
+"""Expected differences, kept as data in the file the config's `expected_differences` names (docs/reference.md).
 
-An entry pins every worker's exact answer to one corpus case (status and sha256 of the compared body), so the
+An entry pins every worker's exact answer to one case (status and sha256 of the compared, masked body), so the
 difference is accepted only as it is: any worker answering otherwise, the difference disappearing included, fails.
 """
 
@@ -10,9 +10,12 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from workers_parity import project
 from workers_parity.servers import registry
+
+if TYPE_CHECKING:
+    from workers_parity.project import Project
 
 ENTRY_KEYS = {"case", "workers", "reason", "answers"}
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -26,7 +29,7 @@ class PinError(ValueError):
 @dataclass(frozen=True)
 class PinnedAnswer:
     status: int
-    sha256: str  # of the compared body (after the case's compare mode masks what C14.2 allows)
+    sha256: str  # of the compared body (after the masks)
 
 
 @dataclass(frozen=True)
@@ -41,14 +44,16 @@ class PinnedDifference:
         return self.answers.get(f"{worker}@{runtime}") or self.answers.get(worker)
 
 
-def load(path: Path | None = None) -> list[PinnedDifference]:
-    """The pinned differences of a file, by default the config's `expected_differences` (none without one)."""
-    path = path or project.current().config.expected_differences
+def load(path: Path | None, project: Project) -> list[PinnedDifference]:
+    """The pinned differences of a file (none without one); worker ids or names are the project's."""
     if path is None or not path.exists():
         return []
-    with path.open("rb") as source:
-        entries = tomllib.load(source).get("difference", [])
-    pins = [parse(entry, path) for entry in entries]
+    try:
+        with path.open("rb") as source:
+            entries = tomllib.load(source).get("difference", [])
+    except tomllib.TOMLDecodeError as error:
+        raise PinError(f"{path}: not valid TOML ({error})") from None
+    pins = [parse(entry, project, path) for entry in entries]
     cases = [pin.case for pin in pins]
     duplicates = sorted({case for case in cases if cases.count(case) > 1})
     if duplicates:
@@ -56,15 +61,15 @@ def load(path: Path | None = None) -> list[PinnedDifference]:
     return pins
 
 
-def parse(entry: dict, path: Path = Path("expected-differences.toml")) -> PinnedDifference:
+def parse(entry: dict, project: Project, path: Path = Path("expected-differences.toml")) -> PinnedDifference:
     case = entry.get("case", "<no case>")
     where = f"{path.name}, entry of {case}"
     if set(entry) != ENTRY_KEYS:
         raise PinError(f"{where}: needs exactly the keys {sorted(ENTRY_KEYS)}, has {sorted(entry)}")
     if not entry["reason"].strip():
         raise PinError(f"{where}: the reason must say why the contract cannot remove the difference")
-    answers = {_answer_key(key, where): _answer(value, where) for key, value in entry["answers"].items()}
-    workers = tuple(_worker_name(worker, where) for worker in entry["workers"])
+    answers = {_answer_key(project, key, where): _answer(value, where) for key, value in entry["answers"].items()}
+    workers = tuple(_worker_name(project, worker, where) for worker in entry["workers"])
     pinned_workers = {key.split("@")[0] for key in answers}
     if not workers or not set(workers) <= pinned_workers:
         raise PinError(f"{where}: workers must name the deviating workers, each with a pinned answer")
@@ -73,18 +78,18 @@ def parse(entry: dict, path: Path = Path("expected-differences.toml")) -> Pinned
     return PinnedDifference(case, workers, entry["reason"].strip(), answers)
 
 
-def _worker_name(key: str, where: str) -> str:
+def _worker_name(project: Project, key: str, where: str) -> str:
     try:
         return project.get(key).name
     except KeyError as error:
         raise PinError(f"{where}: {error.args[0]}") from None
 
 
-def _answer_key(key: str, where: str) -> str:
+def _answer_key(project: Project, key: str, where: str) -> str:
     worker, _, runtime = key.partition("@")
     if runtime and runtime not in RUNTIMES:
         raise PinError(f"{where}: runtime of {key!r} must be one of {', '.join(RUNTIMES)}")
-    name = _worker_name(worker, where)
+    name = _worker_name(project, worker, where)
     return f"{name}@{runtime}" if runtime else name
 
 

@@ -1,12 +1,16 @@
 """The pytest plugin that says which workers a run tests and starts them: --worker, --base-url, --python-runtime and
---js-runtime select the targets; the `worker` fixture parametrizes a test over them (ids `js`, `py`, `py-minimal`),
-each one served by a dev server on fresh state in one fleet for the session, or by an external URL.
+--js-runtime select the targets (run/targets.py); the `worker` fixture parametrizes a test over them (ids: the
+config's worker ids, or worker@runtime when a run covers a worker in several runtimes), each one served by a dev server
+on fresh state in one fleet for the session, or by an external URL.
 
-Loaded for every run by pyproject's addopts, so shared-tests/ and tests/ both use it.
+Registered by the pytest11 entry point, so every pytest run in an environment with workers-parity installed loads
+it; it does nothing unless the run is a workers-parity one: `--workers-parity` is given, or a workers-parity config
+(workers-parity.toml, or [tool.workers-parity] in pyproject.toml) is found from the working directory up.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,38 +22,51 @@ import requests
 
 from workers_parity import project
 from workers_parity.http import client
-from workers_parity.plugins import pytest_contract as recorded
+from workers_parity.plugins import pytest_results as recorded
 from workers_parity.plugins import results
+from workers_parity.project.config import ConfigError
+from workers_parity.run import record
+from workers_parity.run.targets import Selection, Target, select
 from workers_parity.servers import fleet, parentwatch, registry, runtimes
 from workers_parity.servers.devserver import DevServer
 
 Answer = TypeVar("Answer")
+SELECTION = pytest.StashKey[Selection]()
+# Plugins that own one of our short option names: when installed, only our long name is registered (a plugin
+# registered after us would otherwise make argparse refuse both).
+OTHER_OWNERS = {"--base-url": "pytest_base_url"}
+OPTIONS = (  # (names, dest, what): a name another plugin holds already (pytest-base-url's --base-url) is left to it
+    (("--worker", "--parity-worker"), "parity_worker", "test only this worker (repeatable): an id of the config"),
+    (("--base-url", "--parity-base-url"), "parity_base_url", "reach worker NAME at URL, start nothing (repeatable)"),
+)
 
 
+@pytest.hookimpl(trylast=True)  # after other plugins' options, so that a name one of them holds is not taken again
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("workers")
+    group = parser.getgroup("workers-parity")
     group.addoption(
-        "--worker",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="test only this worker (repeatable): an id of the project's workers-parity.toml",
+        "--workers-parity",
+        action="store_true",
+        dest="workers_parity",
+        help="test the project's workers: its cases become tests (also when a workers-parity config is found)",
     )
+    taken = _option_names(parser)
+    for names, dest, what in OPTIONS:
+        free = [name for name in names if name not in taken]
+        metavar = "NAME=URL" if "url" in dest else "NAME"
+        group.addoption(*free, action="append", default=[], dest=dest, metavar=metavar, help=what)
+    names = [name for name in ("--python-runtime", "--parity-python-runtime") if name not in taken]
     group.addoption(
-        "--base-url",
-        action="append",
-        default=[],
-        metavar="NAME=URL",
-        help="test an already running or deployed worker at URL instead of starting one (repeatable)",
-    )
-    group.addoption(
-        "--python-runtime",
+        *names,
+        dest="parity_python_runtime",
         choices=runtimes.RUNTIME_CHOICES,
         default=None,
         help=f"runtime for the Python workers (default: ${runtimes.RUNTIME_ENV} or auto)",
     )
+    names = [name for name in ("--js-runtime", "--parity-js-runtime") if name not in taken]
     group.addoption(
-        "--js-runtime",
+        *names,
+        dest="parity_js_runtime",
         choices=runtimes.JS_RUNTIME_CHOICES,
         default=None,
         help=f"host for the JavaScript workers: workerd under wrangler dev, or direct (default: "
@@ -57,80 +74,43 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _option_names(parser: pytest.Parser) -> set[str]:
+    groups = [getattr(parser, "_anonymous", None), *getattr(parser, "_groups", [])]  # pytest keeps no public list
+    taken = {name for group in groups if group is not None for option in group.options for name in option.names()}
+    return taken | {name for name, module in OTHER_OWNERS.items() if importlib.util.find_spec(module) is not None}
+
+
+def active(config: pytest.Config) -> bool:
+    """Is this a workers-parity run? Asked for, or a config found."""
+    return bool(config.getoption("workers_parity")) or project.config.find() is not None
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    selection = config.stash[SELECTION] = Selection.from_options(config)
+    if not active(config):
+        return
+    try:
+        selection = select(
+            project.current(),
+            config.getoption("parity_worker"),
+            config.getoption("parity_base_url"),
+            config.getoption("parity_python_runtime"),
+            config.getoption("parity_js_runtime"),
+        )
+    except ConfigError as error:
+        raise pytest.UsageError(str(error)) from None
+    config.stash[SELECTION] = selection
     recorded.declare_targets(config, {target.id: target.worker_and_runtime for target in selection.targets})
+    recorded.declare_project(config, recorded.ProjectFacts(selection.project.ids()))
     parentwatch.exit_with_parent()
 
 
-@dataclass(frozen=True)
-class Target:
-    """One worker in one runtime: what a test runs against. Its id is the worker's, or worker@runtime when the
-    run covers the worker in several runtimes (--python-runtime all, --js-runtime all)."""
-
-    worker: registry.Worker
-    choice: runtimes.Choice | None  # None for an external --base-url worker
-    id: str
-
-    @property
-    def label(self) -> str:
-        """The worker's name, qualified like the id: how the differential tests name this target."""
-        return self.worker.name + self.id.removeprefix(self.worker.id)
-
-    @property
-    def worker_and_runtime(self) -> tuple[str, str | None]:
-        return self.worker.id, self.choice.runtime if self.choice else None
-
-
-@dataclass
-class Selection:
-    workers: list[registry.Worker]
-    base_urls: dict[str, str]
-    python_runtime: str
-    js_runtime: str
-    targets: list[Target] = field(default_factory=list)
-
-    @classmethod
-    def from_options(cls, config: pytest.Config) -> Selection:
-        base_urls = dict(_parse_base_url(value) for value in config.getoption("--base-url"))
-        names = config.getoption("--worker") or list(base_urls) or project.worker_ids()
-        try:
-            workers = [project.get(name) for name in dict.fromkeys(names)]
-            python_runtime = runtimes.requested_runtime(config.getoption("--python-runtime"))
-            js_runtime = runtimes.requested_js_runtime(config.getoption("--js-runtime"))
-        except (KeyError, ValueError) as error:
-            raise pytest.UsageError(str(error.args[0])) from None
-        selection = cls(workers, base_urls, python_runtime, js_runtime)
-        selection.targets = [target for worker in workers for target in selection._targets_of(worker)]
-        return selection
-
-    def _targets_of(self, worker: registry.Worker) -> list[Target]:
-        if worker.id in self.base_urls:
-            return [Target(worker, None, worker.id)]
-        choices = runtimes.select_all(worker, self.python_runtime, self.js_runtime)
-        if len(choices) == 1:
-            return [Target(worker, choices[0], worker.id)]
-        return [Target(worker, choice, f"{worker.id}@{choice.runtime}") for choice in choices]
-
-
-def _parse_base_url(value: str) -> tuple[str, str]:
-    name, separator, url = value.partition("=")
-    if not separator or not url.startswith(("http://", "https://")):
-        raise pytest.UsageError(f"--base-url takes NAME=URL with an http(s) URL, got {value!r}")
-    try:
-        return project.get(name).id, url.rstrip("/")
-    except KeyError as error:
-        raise pytest.UsageError(str(error.args[0])) from None
-
-
-SELECTION = pytest.StashKey[Selection]()
-
-
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    selection = config.stash[SELECTION]
+    selection = config.stash.get(SELECTION, None)
+    if selection is None:
+        return []
     lines = []
     for target in selection.targets:
-        where = selection.base_urls.get(target.id)
+        where = selection.base_urls.get(target.worker.id)
         if target.choice is not None:
             where = f"dev server on fresh state, runtime {target.choice.runtime} ({target.choice.reason})"
         lines.append(f"worker {target.id}: {where}")
@@ -138,11 +118,14 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    selection = metafunc.config.stash.get(SELECTION, None)
+    if selection is None:
+        return
     if "worker" in metafunc.fixturenames:
-        ids = [target.id for target in metafunc.config.stash[SELECTION].targets]
+        ids = [target.id for target in selection.targets]
         metafunc.parametrize("worker", ids, ids=ids, indirect=True, scope="session")
     if "local_target" in metafunc.fixturenames:  # a target the test starts servers of itself, on state of its own
-        local = [target for target in metafunc.config.stash[SELECTION].targets if target.choice is not None]
+        local = [target for target in selection.targets if target.choice is not None]
         metafunc.parametrize("local_target", local, ids=[target.id for target in local])
 
 
@@ -203,7 +186,7 @@ class Selected:
     def __init__(self, selection: Selection, running: fleet.Fleet):
         self.running = running
         self.members = {
-            target.id: WorkerUnderTest(target, selection.base_urls[target.id])
+            target.id: WorkerUnderTest(target, selection.base_urls[target.worker.id])
             for target in selection.targets
             if target.choice is None
         }
@@ -214,6 +197,7 @@ class Selected:
                 for target_id, server in running.started().items()
             }
         )
+        self.targets = {target.id: target for target in selection.targets}
 
     def get(self, worker_id: str) -> WorkerUnderTest:
         if worker_id in self.running.failures:
@@ -225,18 +209,15 @@ class Selected:
             member.session.close()
 
     def runs(self) -> list[results.WorkerRun]:
-        records = [_external_run(member) for member in self.members.values() if member.server is None]
-        records += [
-            _server_run(target_id, server, self.running.failures.get(target_id))
-            for target_id, server in self.running.servers.items()
-        ]
-        for record in records:
-            record.requests = self.members[record.id].requests if record.id in self.members else 0
+        records = []
+        for target_id, target in self.targets.items():
+            member, server = self.members.get(target_id), self.running.servers.get(target_id)
+            failure = self.running.failures.get(target_id)
+            url = member.base_url if member else (server.base_url if server else None)
+            run = record.worker_run(target, url, server=server, error=str(failure) if failure else None)
+            run.requests = member.requests if member else 0
+            records.append(run)
         return records
-
-
-def _external_run(member: WorkerUnderTest) -> results.WorkerRun:
-    return results.WorkerRun(member.id, member.name, member.base_url, None, "external --base-url", None)
 
 
 def _fresh_server(target: Target, workdir: Path) -> DevServer:
@@ -245,22 +226,16 @@ def _fresh_server(target: Target, workdir: Path) -> DevServer:
     return fleet.fresh_server(target.worker, workdir, target.choice.runtime, name, choice=target.choice)
 
 
-def _server_run(target_id: str, server: DevServer, failure: Exception | None) -> results.WorkerRun:
-    choice = server.choice
-    return results.WorkerRun(
-        target_id,
-        server.worker.name,
-        server.base_url,
-        choice.runtime if choice else None,
-        choice.reason if choice else "",
-        server.startup_seconds,
-        str(failure) if failure else None,
-    )
+def _selection(config: pytest.Config) -> Selection:
+    selection = config.stash.get(SELECTION, None)
+    if selection is None:
+        pytest.fail("no workers-parity project here: add a workers-parity.toml, or pass --workers-parity", False)
+    return selection
 
 
 @pytest.fixture(scope="session")
 def started_workers(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    selection = request.config.stash[SELECTION]
+    selection = _selection(request.config)
     workdir = tmp_path_factory.mktemp("workers")
     local = [target for target in selection.targets if target.choice is not None]
     with fleet.Fleet({target.id: _fresh_server(target, workdir) for target in local}) as running:
@@ -280,7 +255,7 @@ def worker(request: pytest.FixtureRequest, started_workers: Selected) -> WorkerU
 
 @pytest.fixture(scope="session")
 def selection(request: pytest.FixtureRequest) -> Selection:
-    return request.config.stash[SELECTION]
+    return _selection(request.config)
 
 
 @pytest.fixture(scope="session")

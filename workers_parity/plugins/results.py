@@ -1,7 +1,8 @@
 """The results protocol: what a parity run records — the run, each worker, each test's cells — as one JSON file.
 
-Only the pytest plugin (parity/pytest_contract_plugin.py) writes it and only the parity report reads it; the report
-knows tests by these records alone, never by their names.
+`workers-parity run` (run/record.py) and the pytest plugin (plugins/pytest_results.py) write it; only the parity
+report reads it, and it reads nothing else: what it shows of a run (versions included) is recorded here, during the
+run. The report knows tests by these records alone, never by their names.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ class TestRecord:
     __test__ = False  # not a pytest test class
 
     id: str  # pytest's node id
-    rules: list[str]  # contract rule ids (C4.1, ...)
-    case: str | None  # the corpus case (or generated-input row) the test checks, from @pytest.mark.case
+    rules: list[str]  # labels of the test, as the suite or a plug-in gives them (the rules of an app it checks)
+    case: str | None  # the case (or generated-input row) the test checks
     outcome: str  # the test's own outcome, one of OUTCOMES
     message: str = ""  # skip or xfail reason, failure summary
     details: str = ""  # the full failure text
@@ -52,6 +53,8 @@ class WorkerRun:
     startup_seconds: float | None
     error: str | None = None
     requests: int = 0
+    versions: dict[str, str] = field(default_factory=dict)  # what ran it (wrangler, workerd, pyodide, packages)
+    replay_seconds: float | None = None  # `workers-parity run`: sending every case in order, answers read
 
 
 @dataclass
@@ -69,6 +72,14 @@ class Run:
     deselected: list[str] = field(default_factory=list)  # node ids
     not_run: list[str] = field(default_factory=list)  # selected node ids that have no result
     targets: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # target id -> (worker id, runtime)
+    workers: list[str] = field(default_factory=list)  # every worker id of the project, in the config's order
+    # each case file a whole run replays (relative to the project's root) -> its case ids in order; None: not known
+    cases: dict[str, list[str]] | None = None
+    masks: list[dict] = field(default_factory=list)  # each mask, where it is written, answers seen and changed
+    plugins: list[str] = field(default_factory=list)  # the project's plug-in files (they draw their report tables)
+    startup_seconds: float | None = None  # until every worker answered (preparing, migrating, starting)
+    suite_files: list[str] = field(default_factory=list)  # the test files a full run collects (ini `parity_suite`)
+    collected_files: list[str] = field(default_factory=list)  # the test files this run collected
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """A project's workers-parity config: `workers-parity.toml` at the project's root, or `[tool.workers-parity]` in its
-pyproject.toml. Paths in it are relative to the file. Unknown keys are errors, named with their line.
+pyproject.toml (docs/reference.md describes every key). Paths in it are relative to the file. Unknown keys are
+errors, named with their line.
 
     cases = ["parity-cases.toml"]
 
@@ -21,6 +22,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from workers_parity.judge.masks import Mask, MaskError, mask_from
+
 CONFIG_NAME = "workers-parity.toml"
 CONFIG_ENV = "WORKERS_PARITY_CONFIG"  # a config file to use instead of looking for one
 PYPROJECT_TABLE = "workers-parity"
@@ -30,12 +33,11 @@ TOP_KEYS = {
     "expected_differences": str,  # pinned known differences
     "reports": str,  # the reports folder
     "baseline": str,  # the worker the others are judged against
-    "plugins": list,  # Python modules (importable from the config's folder) that add to the judge and the suite
+    "plugins": list,  # Python files that add an app's own case keys, oracle and report tables (plugins/hooks.py)
     "worker": list,
     "mask": list,
 }
 WORKER_KEYS = {"folder": str, "id": str, "port": int, "base_url": str, "ready_path": str}
-MASK_KEYS = {"header": str, "body": str, "replacement": str, "reason": str}
 
 
 class ConfigError(ValueError):
@@ -52,25 +54,17 @@ class WorkerEntry:
 
 
 @dataclass(frozen=True)
-class MaskEntry:
-    header: str | None = None
-    body: str | None = None
-    replacement: str | None = None
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
 class Config:
     path: Path
     root: Path
     workers: tuple[WorkerEntry, ...]
     cases: tuple[Path, ...] = ()
-    masks: tuple[MaskEntry, ...] = ()
+    masks: tuple[Mask, ...] = ()
     baseline: str | None = None
     found_cases: Path | None = None
     expected_differences: Path | None = None
     reports: Path | None = None
-    plugins: tuple[str, ...] = ()
+    plugins: tuple[Path, ...] = ()
 
 
 def find(start: Path | None = None) -> Path | None:
@@ -107,7 +101,7 @@ def load(path: Path) -> Config:
         data = data.get("tool", {}).get(PYPROJECT_TABLE)
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: no [tool.{PYPROJECT_TABLE}] table")
-    where = _Where(path, text)
+    where = _Where(path, text, f"tool.{PYPROJECT_TABLE}." if path.name == "pyproject.toml" else "")
     where.check_keys(data, TOP_KEYS, "the config")
     root = path.parent
     workers = tuple(_worker(where, root, entry, index) for index, entry in enumerate(data.get("worker", [])))
@@ -120,12 +114,12 @@ def load(path: Path) -> Config:
         root=root,
         workers=workers,
         cases=tuple(root / where.string(item, "cases") for item in data.get("cases", [])),
-        masks=tuple(_mask(where, entry) for entry in data.get("mask", [])),
+        masks=tuple(_mask(where, entry, index) for index, entry in enumerate(data.get("mask", []))),
         baseline=data.get("baseline"),
         found_cases=_path(root, data.get("found_cases")),
         expected_differences=_path(root, data.get("expected_differences")),
         reports=_path(root, data.get("reports")),
-        plugins=tuple(where.string(item, "plugins") for item in data.get("plugins", [])),
+        plugins=tuple((root / where.string(item, "plugins")).resolve() for item in data.get("plugins", [])),
     )
 
 
@@ -134,29 +128,42 @@ def _path(root: Path, value: str | None) -> Path | None:
 
 
 def _worker(where: _Where, root: Path, entry: object, index: int) -> WorkerEntry:
+    line = where.table_line("worker", index)
     where.check_keys(entry, WORKER_KEYS, f"[[worker]] number {index + 1}")
     if "folder" not in entry:
-        raise ConfigError(f"{where.path}: [[worker]] number {index + 1} has no folder; say where the worker lives")
+        raise ConfigError(
+            f"{where.path}:{line}: [[worker]] number {index + 1} has no folder; say where the worker lives"
+        )
+    port = entry.get("port")
+    if port is not None and not 1 <= port <= 65535:
+        raise ConfigError(f"{where.path}:{where.line_of('port')}: port {port} is not a TCP port (1-65535)")
+    if "base_url" in entry and not entry["base_url"].startswith(("http://", "https://")):
+        raise ConfigError(f"{where.path}:{where.line_of('base_url')}: base_url must be an http(s) URL")
+    if "ready_path" in entry and not entry["ready_path"].startswith("/"):
+        raise ConfigError(f"{where.path}:{where.line_of('ready_path')}: ready_path must start with /")
+    entry = dict(entry)
     return WorkerEntry(folder=(root / entry.pop("folder")).resolve(), **entry)
 
 
-def _mask(where: _Where, entry: object) -> MaskEntry:
-    where.check_keys(entry, MASK_KEYS, "[[mask]]")
-    if ("header" in entry) == ("body" in entry):
-        raise ConfigError(f"{where.path}:{where.line_of('mask')}: a [[mask]] names either header = \"…\" or body = '…'")
-    if "body" in entry:
-        try:
-            re.compile(entry["body"])
-        except re.error as error:
-            raise ConfigError(f"{where.path}:{where.line_of(entry['body'])}: bad mask regex ({error})") from None
-    return MaskEntry(**entry)
+def _mask(where: _Where, entry: object, index: int) -> Mask:
+    line = where.table_line("mask", index)
+    try:
+        return mask_from(entry, f"{where.path.name}:{line}")
+    except MaskError as error:
+        raise ConfigError(f"{where.path}:{line}: [[mask]]: {error}") from None
 
 
 class _Where:
     """Names the line of a key, for errors (tomllib reports lines only for syntax errors)."""
 
-    def __init__(self, path: Path, text: str) -> None:
-        self.path, self.lines = path, text.splitlines()
+    def __init__(self, path: Path, text: str, table_prefix: str = "") -> None:
+        self.path, self.lines, self.prefix = path, text.splitlines(), table_prefix
+
+    def table_line(self, name: str, index: int) -> int:
+        """The line of the index-th [[name]] table (1 when it is written another way)."""
+        header = re.compile(rf"^\s*\[\[\s*{re.escape(self.prefix + name)}\s*\]\]")
+        found = [number for number, line in enumerate(self.lines, 1) if header.match(line)]
+        return found[index] if index < len(found) else 1
 
     def line_of(self, needle: str) -> int:
         pattern = re.compile(rf"^\s*(\[\[?)?\s*{re.escape(needle)}\b") if needle.isidentifier() else None

@@ -19,6 +19,9 @@ class PythonRelease:
     target: PythonTarget  # the Python and the wheels its packages need
     pyodide: str  # the npm Pyodide that runs it here
     npm_package: str  # its name in workers_parity/node/package.json
+    # Standard-library modules this release ships as separate packages, fetched from Pyodide's CDN, so not here
+    # offline (its pyodide-lock.json's cpython_module packages; tests/test_python_releases.py checks the list).
+    modules_not_here: tuple[str, ...] = ()
 
     def describe(self) -> str:
         return f"Python {self.target.python} (Pyodide {self.pyodide})"
@@ -32,8 +35,11 @@ class Choice:
 
 PYODIDE_314_0_6 = PythonRelease(PY314, "314.0.6", "pyodide")
 PYODIDE_314_0_4 = PythonRelease(PY314, "314.0.4", "pyodide-314.0.4")
-PYODIDE_0_28_2 = PythonRelease(PY313, "0.28.2", "pyodide-0.28.2")
+PYODIDE_0_28_2 = PythonRelease(
+    PY313, "0.28.2", "pyodide-0.28.2", ("_hashlib", "_lzma", "_sqlite3", "_ssl", "lzma", "sqlite3", "ssl")
+)
 NEWEST = PYODIDE_314_0_6
+KNOWN = (PYODIDE_314_0_6, PYODIDE_314_0_4, PYODIDE_0_28_2)
 
 PYTHON_314_DATE = "2026-09-08"
 PYTHON_313_DATE = "2025-09-29"
@@ -58,6 +64,17 @@ def release_for(compatibility_date: str, flags: Iterable[str]) -> Choice:
         f"instead of Python 3.12 (Pyodide 0.26.0a2), which Cloudflare runs for compatibility date "
         f"{compatibility_date}: npm has no such release, and its 0.26 releases cannot start a worker under workerd's "
         "start-up rules",
+    )
+
+
+def instead_for_modules(choice: Choice, importers: dict[str, str]) -> Choice:
+    """The newest Python, when the worker imports standard-library modules its Python lacks offline (module name ->
+    a file importing it), and why."""
+    imports = ", ".join(f"{name} ({where})" for name, where in sorted(importers.items()))
+    return Choice(
+        NEWEST,
+        f"instead of {choice.release.describe()} ({choice.reason}): the worker imports {imports}, which Pyodide "
+        f"{choice.release.pyodide} ships apart from its standard library, on its CDN",
     )
 
 

@@ -28,6 +28,7 @@ export function readWorkerConfig(workerDir) {
   const { config, workerOptions } = cachedWranglerReading(workerDir, configPath);
   const mainPath = checkedMain(config, workerDir, configPath);
   const flags = config.compatibility_flags ?? [];
+  const compatibilityDate = supportedDate(config.compatibility_date);
   return {
     workerDir,
     configPath,
@@ -37,12 +38,35 @@ export function readWorkerConfig(workerDir) {
     srcDir: path.dirname(mainPath),
     mainModule: path.basename(mainPath, ".py"),
     pythonModulesDir: path.join(workerDir, "python_modules"),
-    compatibilityDate: config.compatibility_date ?? today(),
-    compatibilityFlags: hostFlags(flags, config.compatibility_date ?? today()),
-    pythonFlags: flags.filter((flag) => PYTHON_ONLY_FLAGS.has(flag)),
+    compatibilityDate,
+    compatibilityFlags: hostFlags(flags, compatibilityDate),
+    pythonFlags: pythonFlags(flags, compatibilityDate),
     bindingOptions: bindingOptions(workerOptions),
     classNames: entrypointClassNames(workerOptions, config.name),
   };
+}
+
+// What workerd implies from `python_workers` (its compatibility-date.capnp: $impliedByAfterDate), which it never
+// sees here: name, implied by, from date, the flag that turns it off.
+const IMPLIED_BY_PYTHON = [
+  ["python_workflows", "python_workers", "2025-09-20", "disable_python_workflows"],
+  ["python_workers_20250116", "python_workers", "2025-09-29", "no_python_workers_20250116"],
+  ["python_dedicated_snapshot", "python_workers_20250116", "2025-10-16", "disable_python_dedicated_snapshot"],
+  [
+    "python_workflows_implicit_dependencies",
+    "python_workers",
+    "2026-02-25",
+    "no_python_workflows_implicit_dependencies",
+  ],
+];
+
+// The flags Python is told of but workerd is not: `python_workers` and what workerd would imply from it.
+function pythonFlags(flags, compatibilityDate) {
+  const enabled = new Set(flags.filter((flag) => PYTHON_ONLY_FLAGS.has(flag) || flag.startsWith("python_")));
+  for (const [flag, impliedBy, since, disabledBy] of IMPLIED_BY_PYTHON) {
+    if (enabled.has(impliedBy) && compatibilityDate >= since && !flags.includes(disabledBy)) enabled.add(flag);
+  }
+  return [...enabled].sort();
 }
 
 // workerd compiles WebAssembly at start-up only from 2025-06-01 on (allow_eval_during_startup); its own Python
@@ -77,9 +101,16 @@ function checkedMain(config, workerDir, configPath) {
   return mainPath;
 }
 
-// wrangler dev's default for a config without one: today's date.
-export function today() {
-  return new Date().toISOString().slice(0, 10);
+// As under wrangler dev: no date is the newest workerd supports, and a newer one falls back to it, said once.
+export function supportedDate(requested) {
+  const newest = require("workerd").compatibilityDate;
+  if (requested && requested <= newest) return requested;
+  if (requested) {
+    console.warn(
+      `[pyodide-workerd] compatibility date ${requested} is newer than this workerd supports: running with ${newest}`,
+    );
+  }
+  return newest;
 }
 
 export function bindingOptions(workerOptions) {
@@ -106,11 +137,12 @@ function entrypointClassNames(workerOptions, workerName) {
   return [...names];
 }
 
-// Loading wrangler takes most of a second, so what it reads from a config is kept, keyed by everything it reads.
+// Loading wrangler takes most of a second, so what it reads from a config is kept, keyed by everything it reads
+// and by the folder itself: the reading holds absolute paths, and a copied folder brings its .wrangler/ along.
 const CONFIG_INPUTS = [...CONFIG_NAMES, ".dev.vars", ".env"];
 
 export function cachedWranglerReading(workerDir, configPath) {
-  const hash = crypto.createHash("sha256").update(require("wrangler/package.json").version);
+  const hash = crypto.createHash("sha256").update(`${require("wrangler/package.json").version}\0${workerDir}`);
   for (const name of CONFIG_INPUTS) {
     const file = path.join(workerDir, name);
     hash.update(`\0${name}\0`).update(fs.existsSync(file) ? fs.readFileSync(file) : "\0missing");

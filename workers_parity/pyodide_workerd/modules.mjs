@@ -119,14 +119,15 @@ function filesModule(index, libraries) {
   return `${imports.join("\n")}\nexport default {\n${groups.join("\n")}\n  libraries: [\n${compiled.join("\n")}\n  ],\n};\n`;
 }
 
-function setupModule({ config, mode, snapshot, preload, pyodideDir, testScheduled, timings, requestLog = true }) {
+function setupModule({ config, mode, snapshot, preload, pyodideDir, routes, timings, requestLog = true }) {
   const values = {
     mode,
     snapshotLibraries: snapshot?.libraries ?? [],
     mainModule: config.mainModule,
     pythonFlags: config.pythonFlags,
     preload,
-    testScheduled: Boolean(testScheduled),
+    testScheduled: Boolean(routes?.testScheduled),
+    testHandler: Boolean(routes?.testHandler),
     timings: Boolean(timings),
     requestLog, // false under wrangler dev, which logs requests itself
     versions: {

@@ -8,7 +8,7 @@ import module from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { bindingOptions, cachedWranglerReading, configFile, StartupError, today } from "./config.mjs";
+import { bindingOptions, cachedWranglerReading, configFile, StartupError, supportedDate } from "./config.mjs";
 import {
   enableTimings,
   exitWithParent,
@@ -87,7 +87,7 @@ function readJsWorker(workerDir) {
     name: config.name ?? path.basename(workerDir),
     mainPath,
     root: path.dirname(mainPath),
-    compatibilityDate: config.compatibility_date ?? today(),
+    compatibilityDate: supportedDate(config.compatibility_date),
     compatibilityFlags: config.compatibility_flags ?? [],
     rules: [...JS_RULES, ...(workerOptions.modulesRules ?? [])],
     bindingOptions: bindingOptions(workerOptions),

@@ -30,8 +30,8 @@ module.enableCompileCache?.();
 
 const USAGE =
   "usage: node serve.mjs --worker-dir DIR --port PORT [--ip 127.0.0.1] --persist-to STATE " +
-  "[--snapshot-dir DIR] [--no-snapshot] [--watch] [--test-scheduled] [--pyodide-package pyodide] [--timings] " +
-  "[--host direct|wrangler-dev] [--inspector-port PORT]";
+  "[--snapshot-dir DIR] [--no-snapshot] [--watch] [--test-scheduled] [--test-handler] [--pyodide-package pyodide] " +
+  "[--timings] [--host direct|wrangler-dev] [--inspector-port PORT]";
 const OPTIONS = {
   "worker-dir": { type: "string" },
   port: { type: "string" },
@@ -41,6 +41,7 @@ const OPTIONS = {
   "no-snapshot": { type: "boolean", default: false },
   watch: { type: "boolean", default: false },
   "test-scheduled": { type: "boolean", default: false },
+  "test-handler": { type: "boolean", default: false },
   "pyodide-package": { type: "string", default: "pyodide" },
   timings: { type: "boolean", default: false },
   host: { type: "string", default: "direct" }, // or wrangler-dev: served by `wrangler dev` (wrangler-dev.mjs)
@@ -48,7 +49,8 @@ const OPTIONS = {
 };
 const HOSTS = ["direct", "wrangler-dev"];
 const NAME = "pyodide-workerd";
-const MISSING_EXPORTS_MARKER = "pyodide-workerd: entrypoint classes not exported:"; // host/host.mjs says it
+const MISSING_EXPORTS_MARKER = "pyodide-workerd: entrypoint classes not exported:"; // host/host.mjs says these
+const FATAL_MARKER = "pyodide-workerd: Python suffered a fatal error";
 // The host's start-up lines (host/host.mjs) and the phase each ends; the first two only with --timings.
 const HOST_MARKS = [
   [/^\[pyodide-workerd\] Python boot begins/, "python-boot-begins"],
@@ -80,6 +82,7 @@ function parseOptions(argv) {
     snapshotDir: values["no-snapshot"] ? null : path.resolve(values["snapshot-dir"] ?? defaultSnapshotDir),
     watch: values.watch,
     testScheduled: values["test-scheduled"],
+    testHandler: values["test-handler"], // GET /__test runs the worker's `test` handler, as `workerd test` does
     pyodidePackage: values["pyodide-package"],
     timings: values.timings,
     host: values.host,
@@ -152,7 +155,8 @@ async function snapshotFor(config, options, preload) {
 }
 
 function hostChoices(options) {
-  return { pyodidePackage: options.pyodidePackage, testScheduled: options.testScheduled, timings: options.timings };
+  const routes = { testScheduled: options.testScheduled, testHandler: options.testHandler };
+  return { pyodidePackage: options.pyodidePackage, routes, timings: options.timings };
 }
 
 function pyodideVersion(options) {
@@ -243,8 +247,8 @@ class Server {
     return { ...settings, ...loggingOptions(NAME, (entry) => this.relay(entry)) };
   }
 
-  // workerd's own output (console.log of the worker, errors), passed on; the host's report of missing exports
-  // triggers a reload; the host's start-up lines are timed as they arrive.
+  // workerd's own output (console.log of the worker, errors), passed on; the host's report of missing exports or of
+  // a fatal error triggers a reload; the host's start-up lines are timed as they arrive.
   relay(entry) {
     const { message } = entry;
     printWorkerdLine(entry);
@@ -252,6 +256,7 @@ class Server {
     if (mark) timing(mark);
     const marker = message.indexOf(MISSING_EXPORTS_MARKER);
     if (marker >= 0) this.addMissingExports(message.slice(marker + MISSING_EXPORTS_MARKER.length));
+    if (message.includes(FATAL_MARKER)) this.reload("after Python's fatal error");
   }
 
   addMissingExports(text) {

@@ -1,5 +1,6 @@
-"""What a run left out — deselected tests, workers not selected, an early stop, skips, corpus cases without a
-result — so that the verdict says PARTIAL, never PASS, and lists each gap with its reason."""
+"""What a run left out — test files of the full run not collected, deselected tests, workers not selected, an early
+stop, skips, case files and cases without a result — so that the verdict says PARTIAL, never PASS, and lists each gap
+with its reason."""
 
 from __future__ import annotations
 
@@ -14,10 +15,20 @@ class Gap:
     items: list[str] = field(default_factory=list)  # the tests (or test · worker cells) concerned
 
 
-def gaps(results: Results, worker_ids: list[str], corpus_ids: list[str] | None) -> list[Gap]:
-    """Every way in which `results` fall short of the whole suite and corpus on every worker of the registry."""
-    found = _deselected(results) + _unselected_workers(results, worker_ids) + _stopped(results)
-    return found + _skipped(results) + _corpus_without_results(results, corpus_ids)
+def gaps(results: Results, worker_ids: list[str], case_ids: dict[str, list[str]] | None) -> list[Gap]:
+    """Every way in which `results` fall short of the whole suite and every case on every worker of the project;
+    case_ids: each case file's case ids, as the run recorded them (None when the run replays no cases)."""
+    found = _files_not_collected(results) + _deselected(results) + _unselected_workers(results, worker_ids)
+    return found + _stopped(results) + _skipped(results) + _cases_without_results(results, case_ids)
+
+
+def _files_not_collected(results: Results) -> list[Gap]:
+    collected = set(results.run.collected_files)
+    missing = [path for path in results.run.suite_files if path not in collected]
+    if not missing:
+        return []
+    what = f"{_count(missing, 'test file')} of the full run did not run (not collected: not named, or --ignore'd)"
+    return [Gap(what, missing)]
 
 
 def _deselected(results: Results) -> list[Gap]:
@@ -54,14 +65,17 @@ def _skipped(results: Results) -> list[Gap]:
     return [Gap(f"{_count(items, 'skipped test')}: {reason}", items) for reason, items in by_reason.items()]
 
 
-def _corpus_without_results(results: Results, corpus_ids: list[str] | None) -> list[Gap]:
-    if corpus_ids is None:
-        return []
+def _cases_without_results(results: Results, case_ids: dict[str, list[str]] | None) -> list[Gap]:
     recorded = {test.case for test in results.tests}
-    missing = [case_id for case_id in corpus_ids if case_id not in recorded]
-    if not missing:
-        return []
-    return [Gap(f"{len(missing)} of {len(corpus_ids)} corpus cases have no result in this run", missing)]
+    found = []
+    for path, ids in (case_ids or {}).items():
+        missing = [case_id for case_id in ids if case_id not in recorded]
+        if len(missing) == len(ids) and ids:
+            found.append(Gap(f"case file {path} did not run: none of its {_count(ids, 'case')} has a result", missing))
+        elif missing:
+            what = f"case file {path}: {len(missing)} of {len(ids)} cases have no result in this run"
+            found.append(Gap(what, missing))
+    return found
 
 
 def _count(items: list, noun: str) -> str:

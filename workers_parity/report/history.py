@@ -1,17 +1,13 @@
-"""reports/parity.json, the report for tools (every test and corpus case × worker × runtime, with its outcome and
-diff), and the comparison of one with the last run's: the cells that newly fail and those that newly pass."""
+"""The cells of reports/parity.json (every test and case × worker × runtime, with its outcome and diff, flat, for
+tools) and the comparison with the last run's: the cells that newly fail and those that newly pass."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from workers_parity.plugins.results import FAILED
-
-if TYPE_CHECKING:
-    from workers_parity.report.model import Report
+from workers_parity.plugins.results import FAILED, TestRecord
 
 FORMAT = 1
 
@@ -35,10 +31,10 @@ class SinceLast:
     newly_passing: list[Change] = field(default_factory=list)
 
 
-def cells(report: Report) -> list[dict]:
+def cells(tests: list[TestRecord]) -> list[dict]:
     """One row per test × target, flat, so that a tool can filter without knowing the report's structure."""
     rows = []
-    for test in report.tests:
+    for test in tests:
         for cell in test.cells:
             diff = cell.divergence or (test.details or test.message if cell.outcome in FAILED else "")
             rows.append(
@@ -55,24 +51,6 @@ def cells(report: Report) -> list[dict]:
                 }
             )
     return rows
-
-
-def document(report: Report) -> dict:
-    return {
-        "format": FORMAT,
-        "verdict": report.verdict,
-        "generated": report.generated,
-        "run": asdict(report.run) if report.run else None,
-        "problems": report.problems,
-        "not_run": [asdict(gap) for gap in report.gaps],
-        "workers": [asdict(info) for info in report.workers],
-        "cells": cells(report),
-        "since_last_run": asdict(report.since_last) if report.since_last else None,
-    }
-
-
-def write(report: Report, path: Path) -> None:
-    path.write_text(json.dumps(document(report), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def read_previous(path: Path) -> dict | None:

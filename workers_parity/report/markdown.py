@@ -21,10 +21,12 @@ def markdown(report: Report) -> str:
     lines += [f"- **{problem}**" for problem in report.problems] + ([""] if report.problems else [])
     lines += _not_run(report)
     lines += ["## Workers", "", table(summary.WORKER_HEADER, summary.worker_rows(report)), ""]
+    if report.masks:
+        lines += ["## Masks", "", table(summary.MASK_HEADER, summary.mask_rows(report)), ""]
     for matrix in report.matrices:
         header = [*matrix.header, *report.columns]
         lines += [f"## {matrix.title}", "", table(header, _matrix_rows(matrix, report.columns, report.notes)), ""]
-    lines += _findings("Divergences", report.divergences, "none: every worker gave the same answer to every case")
+    lines += _findings("Divergences", report.divergences, "none: every worker gave the expected answer to every case")
     lines += _findings("Expected differences", report.expected_differences, "none")
     lines += _findings("Other failures", report.other_failures, "none")
     lines += _since_last(report)

@@ -1,13 +1,11 @@
-"""The report's two matrices — contract rules × workers and corpus cases × workers — built from the test records."""
+"""The report's matrices: cases × workers, built from the test records, and the cells any other table (a plug-in's,
+such as this repository's contract rules × workers) is drawn with."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from workers_parity import project
 from workers_parity.plugins.results import TestRecord
 
 
@@ -76,47 +74,8 @@ def per_target(test: TestRecord, columns: list[str]) -> dict[str, tuple[str, str
     return outcomes
 
 
-def rule_group(rule: str) -> str:
-    return rule.split(".")[0]
-
-
-def natural(rule: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.findall(r"\d+", rule))
-
-
-def contract_path() -> Path:
-    return project.current().root / "shared-tests" / "CONTRACT.md"
-
-
-def contract_titles(path: Path | None = None) -> dict[str, str]:
-    """`### C4 form post: success` -> {"C4": "form post: success"}."""
-    path = path or contract_path()
-    if not path.exists():
-        return {}
-    return dict(re.findall(r"^###\s+(C\d+)\s+(.+?)\s*$", path.read_text(), flags=re.MULTILINE))
-
-
-def rule_matrix(tests: list[TestRecord], columns: list[str], titles: dict[str, str]) -> Matrix:
-    rows: dict[str, dict[str, Cell]] = {group: {} for group in titles}
-    covered: dict[str, set[str]] = {}
-    for test in tests:
-        for group in sorted({rule_group(rule) for rule in test.rules}):
-            covered.setdefault(group, set()).update(r for r in test.rules if rule_group(r) == group)
-            for target, (outcome, reason) in per_target(test, columns).items():
-                rows.setdefault(group, {}).setdefault(target, Cell()).add(outcome, reason)
-    ordered = dict(sorted(rows.items(), key=lambda item: natural(item[0])))
-    notes = {
-        group: " ".join(filter(None, [titles.get(group, ""), _covered_list(covered.get(group, set()))]))
-        for group in ordered
-    }
-    return Matrix("Contract rules × workers", ordered, notes, True, ("rule", "title (rules tested)"))
-
-
-def _covered_list(rules: set[str]) -> str:
-    return f"({', '.join(sorted(rules, key=natural))})" if rules else "(no tests)"
-
-
 def case_matrix(tests: list[TestRecord], columns: list[str]) -> Matrix:
+    """One row per case (per test that names one), one column per target."""
     rows: dict[str, dict[str, Cell]] = {}
     notes = {}
     for test in tests:
@@ -125,4 +84,5 @@ def case_matrix(tests: list[TestRecord], columns: list[str]) -> Matrix:
         notes[test.case] = " ".join(test.rules)
         for target, (outcome, reason) in per_target(test, columns).items():
             rows.setdefault(test.case, {}).setdefault(target, Cell()).add(outcome, reason)
-    return Matrix("Corpus cases × workers (differential)", rows, notes, False, ("case", "rules"))
+    header = ("case", "rules") if any(notes.values()) else ("case", "")
+    return Matrix("Cases × workers", rows, notes, False, header)

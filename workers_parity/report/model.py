@@ -1,5 +1,6 @@
-"""The report as data: a run's results file read, its workers described, its failures grouped, and its verdict —
-PASS only when everything ran and passed, PARTIAL when something did not run, FAIL when something failed."""
+"""The report as data: a run's results file read (and nothing else: versions, workers and cases were recorded during
+the run), its workers described, its failures grouped, and its verdict — PASS only when everything ran and passed,
+PARTIAL when something did not run, FAIL when something failed."""
 
 from __future__ import annotations
 
@@ -9,12 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from workers_parity import project
 from workers_parity.plugins import results
 from workers_parity.plugins.results import FAILED, TestRecord
-from workers_parity.pymodules import install as pymodules
 from workers_parity.report import completeness, history, matrices
-from workers_parity.servers import runtimes
 
 LABELS = {
     "pass": "pass",
@@ -26,7 +24,7 @@ LABELS = {
 }
 SYMBOLS = {"pass": "✓", "fail": "✗", "error": "✗", "xfail": "≠", "skip": "–", "none": "·"}
 EXIT_OK, EXIT_PARITY_FAILED, EXIT_NO_RESULTS, EXIT_PARTIAL = 0, 1, 2, 3
-REPORTED_PACKAGES = {"workers-runtime-sdk": "workers SDK", "starlette": "starlette"}
+SHORT_NAMES = {"workers-runtime-sdk": "workers SDK"}  # how the worker table names a recorded version
 
 
 @dataclass
@@ -41,38 +39,20 @@ class WorkerInfo:
     versions: dict[str, str]
 
 
-def python_packages(folder: Path) -> dict[str, str]:
-    """Versions of the SDK and Starlette installed in a worker's python_modules/."""
-    installed = pymodules.installed_versions(folder)
-    return {label: installed[name] for name, label in REPORTED_PACKAGES.items() if name in installed}
-
-
-def tool_versions() -> dict[str, str | None]:
-    try:
-        from workers_parity.servers import toolchain
-
-        return toolchain.versions()
-    except Exception as error:  # a report must still be written when the toolchain is missing
-        return {"toolchain": f"unavailable ({error})"}
-
-
-def worker_infos(runs: list[results.WorkerRun], tools: dict[str, str | None]) -> list[WorkerInfo]:
-    infos = []
-    for run in runs:
-        versions = runtimes.versions(run.runtime, tools)
-        try:
-            spec = project.get(run.name)
-            if spec.is_python:
-                versions.update(python_packages(spec.folder))
-        except KeyError:
-            pass
-        runtime = run.runtime or "external"
-        infos.append(
-            WorkerInfo(
-                run.id, run.name, runtime, run.runtime_reason, run.startup_seconds, run.requests, run.error, versions
-            )
+def worker_infos(runs: list[results.WorkerRun]) -> list[WorkerInfo]:
+    return [
+        WorkerInfo(
+            run.id,
+            run.name,
+            run.runtime or "external",
+            run.runtime_reason,
+            run.startup_seconds,
+            run.requests,
+            run.error,
+            {SHORT_NAMES.get(name, name): version for name, version in run.versions.items()},
         )
-    return infos
+        for run in runs
+    ]
 
 
 def label(test: TestRecord) -> str:
@@ -94,7 +74,7 @@ class Finding:
     @property
     def title(self) -> str:
         if self.test.outcome != "error" and self.test.case is not None:
-            return f"{self.test.case} ({' '.join(self.test.rules)})"
+            return f"{self.test.case} ({' '.join(self.test.rules)})" if self.test.rules else self.test.case
         more = f" and {len(self.same_failure)} more tests with the same failure" if self.same_failure else ""
         return label(self.test) + more
 
@@ -144,6 +124,15 @@ class Report:
     since_last: history.SinceLast | None = None
 
     @property
+    def masks(self) -> list[dict]:
+        """Each mask of the run with the answers it saw and changed."""
+        return self.run.masks if self.run else []
+
+    @property
+    def case_matrix(self) -> matrices.Matrix:
+        return self.matrices[-1]
+
+    @property
     def totals(self) -> Counter:
         return Counter(test.outcome for test in self.tests)
 
@@ -155,12 +144,13 @@ class Report:
 
     @property
     def divergences(self) -> list[Finding]:
-        """Tests that compared workers and found them disagreeing (an error is not a divergence)."""
-        return [Finding(t) for t in self.tests if t.outcome == "fail" and t.case is not None]
+        """Cases whose workers disagreed or answered wrongly, once each however many tests (one per case and worker
+        under pytest) found it (an error is not a divergence)."""
+        return _per_case([t for t in self.tests if t.outcome == "fail" and t.case is not None])
 
     @property
     def expected_differences(self) -> list[Finding]:
-        return [Finding(t) for t in self.tests if t.outcome == "xfail"]
+        return _per_case([t for t in self.tests if t.outcome == "xfail"])
 
     @property
     def other_failures(self) -> list[Finding]:
@@ -182,22 +172,24 @@ class Report:
         return {"PASS": EXIT_OK, "PARTIAL": EXIT_PARTIAL}.get(self.verdict, EXIT_PARITY_FAILED)
 
 
+def _per_case(tests: list[TestRecord]) -> list[Finding]:
+    found: dict[str, Finding] = {}
+    for test in tests:
+        key = test.case if test.case is not None else test.id
+        if key in found:
+            found[key].same_failure.append(test)
+        else:
+            found[key] = Finding(test)
+    return list(found.values())
+
+
 def ordered_columns(run: results.Run, tests: list[TestRecord]) -> list[str]:
-    """The targets of the run in registry order (then runtime), plus any others the records name."""
+    """The targets of the run in the config's order of workers (then runtime), plus any others the records name."""
     named = dict(run.targets)
     for test in tests:
         named.update({cell.target: (cell.worker, cell.runtime) for cell in test.cells if cell.target is not None})
-    order = {worker_id: n for n, worker_id in enumerate(project.worker_ids())}
+    order = {worker_id: n for n, worker_id in enumerate(run.workers)}
     return sorted(named, key=lambda target: (order.get(named[target][0], len(order)), target))
-
-
-def corpus_ids() -> list[str] | None:
-    try:
-        from workers_parity.judge import corpus
-
-        return [case.id for case in corpus.load()]
-    except Exception:  # the report is still written when the corpus cannot be read; the tests say why
-        return None
 
 
 def read(path: Path) -> tuple[results.Results | None, list[str]]:
@@ -207,21 +199,31 @@ def read(path: Path) -> tuple[results.Results | None, list[str]]:
         return None, [f"no test results: cannot read {path} ({error})"]
 
 
-def build(results_path: Path, contract: Path | None = None, previous: dict | None = None) -> Report:
+def build(results_path: Path, previous: dict | None = None) -> Report:
     found, problems = read(results_path)
     run, tests, runs = (found.run, found.tests, found.workers) if found else (None, [], [])
-    infos = worker_infos(runs, tool_versions())
+    infos = worker_infos(runs)
     problems += [f"{info.id} did not start: {info.error.splitlines()[0]}" for info in infos if info.error]
     columns = ordered_columns(run, tests) if run else []
-    gaps = completeness.gaps(found, project.worker_ids(), corpus_ids()) if found else []
+    gaps = completeness.gaps(found, run.workers, run.cases) if found else []
     if found and not tests:
         gaps.append(completeness.Gap("no tests ran"))
-    tables = [
-        matrices.rule_matrix(tests, columns, matrices.contract_titles(contract)),
-        matrices.case_matrix(tests, columns),
-    ]
+    tables = [*plugin_tables(found, problems), matrices.case_matrix(tests, columns)]
     generated = datetime.now().astimezone().isoformat("T", "seconds")
     report = Report(run, tests, infos, columns, tables, matrices.Notes(), problems, gaps, generated)
     if previous is not None:
-        report.since_last = history.since_last(previous, history.cells(report))
+        report.since_last = history.since_last(previous, history.cells(tests))
     return report
+
+
+def plugin_tables(found: results.Results | None, problems: list[str]) -> list[matrices.Matrix]:
+    """The tables the project's plug-ins draw from the results (this repository's: contract rules x workers)."""
+    if found is None or not found.run.plugins:
+        return []
+    from workers_parity.plugins import hooks
+
+    try:
+        return hooks.load(Path(path) for path in found.run.plugins).report_tables(found)
+    except Exception as error:  # the report is still written; it says why a table is missing
+        problems.append(f"a plug-in's report tables could not be drawn: {error}")
+        return []

@@ -6,9 +6,10 @@ from workers_parity.report.history import Change, SinceLast
 from workers_parity.report.model import LABELS, Report
 
 LEGEND = (
-    "Legend: ✓ pass, ✗ fail, ≠ expected difference (listed in shared-tests/expected-differences.toml), "
+    "Legend: ✓ pass, ✗ fail, ≠ expected difference (pinned in the config's expected_differences), "
     "– skip, · no test; [n] refers to the notes."
 )
+MASK_HEADER = ["mask", "written at", "reason", "answers changed"]
 WORKER_HEADER = ["worker", "name", "runtime", "why this runtime", "versions", "start-up", "requests", "start error"]
 LISTED_ITEMS = 100  # per gap in the Markdown and HTML pages; parity.json has them all
 
@@ -47,6 +48,13 @@ def worker_rows(report: Report) -> list[list[str]]:
             (info.error or "").splitlines()[0] if info.error else "",
         ]
         for info in report.workers
+    ]
+
+
+def mask_rows(report: Report) -> list[list[str]]:
+    return [
+        [mask["mask"], mask["where"], mask["reason"], f"{mask['answers_changed']} of {mask['answers_seen']}"]
+        for mask in report.masks
     ]
 
 

@@ -12,7 +12,7 @@ from rich.text import Text
 from workers_parity.render import terminal
 from workers_parity.render.terminal import BAD, GOOD, QUIET, WARN
 from workers_parity.report import summary
-from workers_parity.report.matrices import Cell
+from workers_parity.report.matrices import Cell, Matrix
 from workers_parity.report.model import LABELS, SYMBOLS, Report
 
 WIDTH = terminal.WIDE_TABLES  # when not a TTY (a CI log): wide enough that version lists do not wrap
@@ -28,8 +28,9 @@ def terminal_summary(report: Report, colour: bool, written: list[Path], width: i
     console.print(Text(f"Parity report: {summary.verdict(report)}", VERDICT_STYLES[report.verdict]))
     console.print(summary.run_line(report).partition(" Generated")[0])
     console.print()
-    console.print(_rule_table(report))
-    for line in _cases(report) + _workers(report) + _not_run(report) + _since_last(report):
+    for matrix in report.matrices[:-1]:  # a plug-in's tables, counts in every cell
+        console.print(_table(report, matrix))
+    for line in _cases(report) + _masks(report) + _workers(report) + _not_run(report) + _since_last(report):
         console.print(line)
     for problem in report.problems:
         console.print(Text(problem, STYLES["fail"]))
@@ -37,16 +38,25 @@ def terminal_summary(report: Report, colour: bool, written: list[Path], width: i
     return terminal.text_of(console)
 
 
-def _rule_table(report: Report) -> Table:
+def _table(report: Report, matrix: Matrix) -> Table:
     rows = []
-    for label, cells in report.matrices[0].rows.items():
+    for label, cells in matrix.rows.items():
         row = [cells.get(target, Cell()) for target in report.columns]
         rows.append([label, *(Text(cell.text(report.notes, True), STYLES[cell.state]) for cell in row)])
-    return terminal.table(["rule", *report.columns], rows, no_wrap=True)
+    return terminal.table([matrix.header[0], *report.columns], rows, no_wrap=True)
+
+
+def _masks(report: Report) -> list[Text | str]:
+    lines: list[Text | str] = []
+    for mask in report.masks:
+        changed, seen = mask["answers_changed"], mask["answers_seen"]
+        style = STYLES["xfail"] if seen and changed == seen else ""  # a mask that changes every answer hides a lot
+        lines.append(Text(f"mask {mask['mask']} ({mask['where']}): changed {changed} of {seen} answers", style))
+    return [*lines, ""] if lines else []
 
 
 def _cases(report: Report) -> list[Text | str]:
-    rows = report.matrices[1].rows
+    rows = report.case_matrix.rows
     if not rows:
         return []
     states = Counter(cell.state for cells in rows.values() for cell in cells.values())
@@ -56,7 +66,7 @@ def _cases(report: Report) -> list[Text | str]:
         if states[s]
     ]
     workers = f"{len(report.columns)} worker{'s' if len(report.columns) != 1 else ''}"
-    lines: list[Text | str] = [Text(f"corpus: {len(rows)} cases x {workers}: ").append(Text(", ").join(parts))]
+    lines: list[Text | str] = [Text(f"cases: {len(rows)} x {workers}: ").append(Text(", ").join(parts))]
     for finding in report.divergences:
         fields = [line.rstrip(":") for line in finding.body.splitlines() if HEADLINE.match(line)][:3]
         lines.append(Text(f"  ✗ {finding.title}: {'; '.join(fields) or finding.test.message}", STYLES["fail"]))

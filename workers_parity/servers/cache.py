@@ -10,6 +10,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,10 +24,33 @@ def cache_dir() -> Path:
     return Path(value).expanduser().resolve() if value else Path(platformdirs.user_cache_dir("workers-parity"))
 
 
+SNAPSHOTS = "snapshots"
+OWNER_FILE = "worker-folder"  # in each snapshot folder: the worker folder it belongs to
+
+
 def snapshot_dir(worker_folder: Path) -> Path:
-    """One folder per worker folder, so that removing a stale snapshot never touches another project's."""
-    digest = hashlib.sha256(str(worker_folder.resolve()).encode()).hexdigest()[:16]
-    return cache_dir() / "snapshots" / f"{worker_folder.resolve().name}-{digest}"
+    """One folder per worker folder, so that removing a stale snapshot never touches another project's; it names
+    its worker folder, so that it goes when that folder goes (prune_snapshots)."""
+    folder = worker_folder.resolve()
+    digest = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
+    snapshots = cache_dir() / SNAPSHOTS / f"{folder.name}-{digest}"
+    snapshots.mkdir(parents=True, exist_ok=True)
+    (snapshots / OWNER_FILE).write_text(str(folder), encoding="utf-8")
+    return snapshots
+
+
+def prune_snapshots() -> list[Path]:
+    """Remove the snapshots of worker folders that no longer exist (a memory snapshot is tens of MB); the removed."""
+    removed = []
+    for snapshots in sorted((cache_dir() / SNAPSHOTS).glob("*/")):
+        try:
+            owner = Path((snapshots / OWNER_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # being made, or not ours to judge
+        if not owner.is_dir():
+            shutil.rmtree(snapshots, ignore_errors=True)
+            removed.append(snapshots)
+    return removed
 
 
 @contextlib.contextmanager

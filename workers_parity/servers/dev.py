@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from workers_parity.servers import fleet, logstream, runtimes
+from workers_parity.servers import choose, fleet, logstream, runtimes
 from workers_parity.servers.devserver import DevServer
 from workers_parity.servers.registry import Worker
 
@@ -25,16 +25,19 @@ class DevOptions:
     python_runtime: str | None = None
     test_scheduled: bool = False
     quiet: bool = False
+    js_runtime: str | None = None  # workerd (wrangler dev) or direct; None: $PARITY_JS_RUNTIME or auto
 
 
 def dev_server(worker: Worker, options: DevOptions) -> DevServer:
+    requested = runtimes.requested_runtime(options.python_runtime)
     return DevServer(
         worker,
         port=worker.port,
         host=options.ip,
         state_dir=options.persist_to or worker.default_state,
         log_path=worker.folder / ".wrangler" / "dev.log",
-        runtime=runtimes.requested_runtime(options.python_runtime),
+        runtime=requested,
+        choice=choose.select(worker, requested, options.js_runtime),
         extra_args=("--test-scheduled",) if options.test_scheduled else (),
         watch=True,
     )

@@ -1,6 +1,6 @@
 """Dev-server lifecycle: migrate a state folder, start under a guard, wait for HTTP readiness, stop everything.
 
-Every command runs under parity/guard.py, so nothing it starts outlives this process, however this process ends.
+Every command runs under servers/guard.py, so nothing it starts outlives this process, however this process ends.
 """
 
 from __future__ import annotations
@@ -98,6 +98,21 @@ def http_status(url: str, timeout: float = 2.0) -> int | None:
         return None
 
 
+def listening_session(port: int) -> tuple[int | None, str]:
+    """The session of the process listening on a local port (a guard's pid for our servers); else None, and why
+    it cannot be named."""
+    try:
+        holder = liveservers.port_holder(port)
+    except psutil.Error as error:  # AccessDenied where listing sockets needs privileges
+        return None, f"psutil cannot list the listening sockets ({type(error).__name__}: {error})"
+    if holder is None:
+        return None, f"psutil names no process listening on port {port} (another user's, or none any more)"
+    found = guard.proc_stat(holder.pid)
+    if found is None:
+        return None, f"the process listening on port {port} (pid {holder.pid}) ended or cannot be read in /proc"
+    return found.session, ""
+
+
 @dataclass
 class DevServer:
     """One worker's dev server on one port and state folder, logging to its own file."""
@@ -120,7 +135,8 @@ class DevServer:
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self, timeout: float = 180.0, migrate: bool = True) -> DevServer:
+    def start(self, timeout: float = 180.0, migrate: bool = True, prepare: bool = True) -> DevServer:
+        """prepare=False: the worker needs no python_modules/ (a probe worker without dependencies)."""
         if not port_is_free(self.port, self.host):
             raise PortInUse(
                 f"{self.worker.name}: port {self.port} is already in use on {self.host} "
@@ -128,11 +144,12 @@ class DevServer:
             )
         state.check_state_folder(self.state_dir)  # creates it; a read-only folder or damaged D1 file stops here
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self.choice = self.choice or runtimes.select(self.worker, self.runtime)
+        self.choice = self.choice or runtimes.given(self.worker, self.runtime)
         self._log_line(f"runtime: {self.choice.runtime} ({self.choice.reason})")
-        self.python = runtimes.prepare(self.worker, self.choice.runtime)
-        if self.python is not None:
-            self._log_line(f"python: {self.python.release.describe()}, {self.python.reason}")
+        if prepare:
+            self.python = runtimes.prepare(self.worker, self.choice.runtime)
+            if self.python is not None:
+                self._log_line(f"python: {self.python.release.describe()}, {self.python.reason}")
         if migrate:
             apply_migrations(self.worker, self.state_dir, self.log_path)
         self._spawn()
@@ -210,15 +227,21 @@ class DevServer:
 
     def _check_the_answer_was_its_own(self) -> None:
         """Readiness is an HTTP answer on the port: it must come from this server's session, not from a process that
-        took the port between the free-port check and the server's own bind (the server then fails to listen)."""
-        holder = liveservers.port_holder(self.port)
-        found = guard.proc_stat(holder.pid) if holder is not None else None
-        if found is not None and found.session != self.process.pid:
-            self.stop()
-            raise PortInUse(
-                f"{self.worker.name}: port {self.port} was taken by another process while the server started, "
-                + liveservers.who_holds(self.port)
+        took the port between the free-port check and the server's own bind (the server then fails to listen). An
+        answer that cannot be shown to be this server's is not readiness either (fail closed)."""
+        session, unknown = listening_session(self.port)
+        if session == self.process.pid:
+            return
+        self.stop()
+        if session is None:
+            raise StartFailed(
+                f"{self.worker.name}: {self.base_url} answered, but the answer cannot be shown to be this server's, "
+                f"so it is not ready: {unknown}"
             )
+        raise PortInUse(
+            f"{self.worker.name}: port {self.port} was taken by another process while the server started, "
+            + liveservers.who_holds(self.port)
+        )
 
     @property
     def running(self) -> bool:

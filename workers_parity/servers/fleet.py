@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from workers_parity.http import everywhere
-from workers_parity.servers import toolchain
+from workers_parity.servers import choose, toolchain
 from workers_parity.servers.devserver import DevServer
 from workers_parity.servers.ports import free_port
 from workers_parity.servers.registry import Worker
@@ -116,8 +116,11 @@ def fresh_server(
     worker: Worker, workdir: Path, runtime: str = "auto", name: str | None = None, kind=DevServer, **fields
 ) -> DevServer:
     """A server of `kind` for the worker on a free port, with its own fresh state folder and log file under workdir
-    (both named after `name`, the worker id by default); `fields` set the rest of the server (choice, extra_args)."""
+    (both named after `name`, the worker id by default); `fields` set the rest of the server (choice, extra_args).
+    Without a choice in `fields`, the runtime is chosen here (`auto`: servers/choose.py), before the start."""
     name = name or worker.id
+    if fields.get("choice") is None:
+        fields["choice"] = choose.select(worker, runtime)
     return kind(
         worker,
         port=free_port(),

@@ -1,6 +1,6 @@
 """Run one command so that it, and every process it starts, ends when the harness that started it does.
 
-    python parity/guard.py [--grace SECONDS] [--record FILE] -- ARGV...
+    python workers_parity/servers/guard.py [--grace SECONDS] [--record FILE] -- ARGV...
 
 Standard library only, run by file path: it must start fast and need nothing installed.
 

@@ -212,7 +212,7 @@ def who_holds(port: int, run_dir: Path | None = None) -> str:
     holder = port_holder(port)
     if holder is None:
         return "by a process this user cannot see (or not listening yet); free the port or choose another"
-    text = f"by pid {holder.pid}: {describe(holder)}\n"
+    text = f"by pid {holder.pid}: {describe(holder)}. "  # one line: the error is read where it is printed
     record = record_holding(holder.pid, run_dir)
     if record is not None:
         return text + (

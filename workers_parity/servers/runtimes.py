@@ -1,18 +1,20 @@
-"""What executes each worker: workerd through `wrangler dev`; for Python pyodide-workerd (our offline host), and for
-JavaScript `direct` (workerd through miniflare as pyodide-workerd runs it, without wrangler dev's proxy)."""
+"""What executes each worker: workerd through `wrangler dev`; for Python pyodide-workerd (our offline host), or the
+same host under `wrangler dev` (pyodide-wrangler); for JavaScript `direct` (workerd through miniflare as
+pyodide-workerd runs it, without wrangler dev's proxy) — how each is prepared and launched, and what a requested
+runtime means. Which one `auto` and `all` pick is servers/choose.py's question: it may start a probe server, so it
+sits above the dev server."""
 
 from __future__ import annotations
 
 import functools
 import os
 import socket
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
-from workers_parity import PACKAGE_DIR, project
+from workers_parity import PACKAGE_DIR
 from workers_parity.pymodules import for_worker, releases
 from workers_parity.servers import cache, toolchain
 from workers_parity.servers.ports import free_port
@@ -65,55 +67,44 @@ def requested_js_runtime(explicit: str | None = None) -> str:
     return requested
 
 
-def select(worker: Worker, requested: str | None = None, js_requested: str | None = None) -> Choice:
-    """Resolve `auto`: workerd when it can start this worker here, else pyodide-workerd."""
-    return select_all(worker, requested, js_requested)[0]
+def js_request(requested: str | None, js_requested: str | None) -> str | None:
+    """What a JavaScript worker was asked to run in: `js_requested`, or `requested` when it names a JavaScript
+    runtime (a server made for one runtime, as the bench makes them); None leaves it to the environment."""
+    return js_requested or (requested if requested in JS_RUNTIMES else None)
 
 
-def select_all(worker: Worker, requested: str | None = None, js_requested: str | None = None) -> list[Choice]:
-    """The runtimes to run this worker in: one, or with `all` every usable one (at least the preferred).
-
-    `requested` is the Python runtime; a JavaScript worker follows `js_requested`, or `requested` when it names a
-    JavaScript runtime (a server started for one runtime, as the bench starts them)."""
+def given(worker: Worker, requested: str | None = None, js_requested: str | None = None) -> Choice:
+    """The runtime of a server started with no choice made for it: the one forced, or for a JavaScript worker with
+    `auto` workerd under wrangler dev. `auto` for a Python worker, and `all`, are choose.select's to resolve, before
+    the server is made: that may start a probe server of workerd's own Python (workerd_python.py), which a server's
+    own start must not do."""
     if not worker.is_python:
-        return javascript_choices(js_requested or (requested if requested in JS_RUNTIMES else None))
+        js = requested_js_runtime(js_request(requested, js_requested))
+        if js == ALL:
+            raise ValueError(
+                f"{worker.name}: 'all' is resolved before a server is made, not by the server's start: give the "
+                "server its runtime (DevServer(..., choice=choose.select(worker, js_requested='all')))"
+            )
+        return javascript_choice(js)
     requested = requested_runtime(requested)
-    if requested == ALL:
-        usable = [r for r in worker.runtimes if availability(worker, r).usable]
-        return [Choice(r, "all: every usable runtime") for r in usable] or select_all(worker, AUTO)
-    if requested != AUTO:
-        return [Choice(Runtime(requested), f"forced by {RUNTIME_ENV} / --python-runtime")]
-    workerd = workerd_python_availability()
-    if workerd.usable:
-        return [Choice(Runtime.WORKERD, f"auto: {workerd.reason}")]
-    return [Choice(Runtime.PYODIDE_WORKERD, f"auto: workerd's own Python unusable ({workerd.reason})")]
+    if requested in (AUTO, ALL):
+        raise ValueError(
+            f"{worker.name}: {requested!r} is resolved before a server is made, not by the server's start: "
+            f"give the server its runtime (DevServer(..., choice=choose.select(worker, {requested!r}))"
+        )
+    return Choice(Runtime(requested), f"forced by {RUNTIME_ENV} / --python-runtime")
 
 
-def javascript_choices(requested: str | None) -> list[Choice]:
-    requested = requested_js_runtime(requested)
-    if requested == ALL:
-        return [Choice(runtime, "all: every JavaScript host") for runtime in JS_RUNTIMES]
+def javascript_choice(requested: str) -> Choice:
+    """A JavaScript worker's one runtime: `auto` is wrangler dev's workerd, as a user's `wrangler dev` runs it."""
     if requested == AUTO:
-        return [Choice(Runtime.WORKERD, "JavaScript workers run under wrangler dev unless asked otherwise")]
-    return [Choice(Runtime(requested), f"forced by {JS_RUNTIME_ENV} / --js-runtime")]
+        return Choice(Runtime.WORKERD, "JavaScript workers run under wrangler dev unless asked otherwise")
+    return Choice(Runtime(requested), f"forced by {JS_RUNTIME_ENV} / --js-runtime")
 
 
 def bundle_dir() -> Path | None:
     value = os.environ.get(BUNDLE_DIR_ENV)
     return Path(value).expanduser().resolve() if value else None
-
-
-def workerd_python_availability() -> Availability:
-    """Can workerd start a Python worker here? It needs its Pyodide bundle: supplied on disk, or downloadable."""
-    folder = bundle_dir()
-    if folder is not None:
-        bundles = sorted(folder.glob("*.bin")) if folder.is_dir() else []
-        if bundles:
-            return Availability(True, f"Pyodide bundle supplied in {folder} ({bundles[0].name})")
-        return Availability(False, f"{BUNDLE_DIR_ENV}={folder} holds no bundle (*.bin) file")
-    if bundle_host_resolves():
-        return Availability(True, f"online: {BUNDLE_HOST} resolves, workerd can download its Pyodide bundle")
-    return Availability(False, f"offline: {BUNDLE_HOST} does not resolve and {BUNDLE_DIR_ENV} is not set")
 
 
 def bundle_host_resolves() -> bool:
@@ -152,25 +143,9 @@ def direct_availability() -> Availability:
         toolchain.node_binary()
     except toolchain.ToolMissing as missing:
         return Availability(False, str(missing))
+    if not DIRECT_JS.exists():
+        return Availability(False, f"{DIRECT_JS} is missing")
     return Availability(True, "workerd through miniflare, as pyodide-workerd runs Python: no wrangler dev proxy")
-
-
-def availability(worker: Worker, runtime: str) -> Availability:
-    if runtime in (Runtime.PYODIDE_WORKERD, Runtime.PYODIDE_WRANGLER):
-        if not worker.is_python:
-            return Availability(False, f"{runtime} runs Python workers only")
-        return pyodide_workerd_availability()
-    if runtime == Runtime.DIRECT:
-        if worker.is_python:
-            return Availability(False, "direct runs JavaScript workers (Python's direct host is pyodide-workerd)")
-        return direct_availability()
-    if worker.is_python:
-        return workerd_python_availability()
-    try:
-        toolchain.node_binary()
-    except toolchain.ToolMissing as missing:
-        return Availability(False, str(missing))
-    return Availability(True, "wrangler dev runs JavaScript workers and D1 locally, offline")
 
 
 def prepare(worker: Worker, runtime: str) -> releases.Choice | None:
@@ -200,6 +175,7 @@ def launch(
 def _pyodide_workerd_launch(worker: Worker, port: int, host: str, state_dir: Path, python: releases.Choice) -> Launch:
     argv = [str(toolchain.node_binary()), str(PYODIDE_WORKERD), "--worker-dir", str(worker.folder)]
     argv += ["--pyodide-package", python.release.npm_package]
+    cache.prune_snapshots()
     argv += ["--snapshot-dir", str(cache.snapshot_dir(worker.folder))]  # a later --snapshot-dir overrides it
     env = toolchain.node_env({toolchain.NODE_MODULES_ENV: str(toolchain.ensure_node_modules())})
     return Launch([*argv, *_serve_flags(port, host, state_dir)], worker.folder, env)
@@ -255,26 +231,3 @@ def versions(runtime: str | None, tools: dict[str, str | None]) -> dict[str, str
         Runtime.PYODIDE_WRANGLER: ("pyodide", "wrangler", "workerd"),
     }.get(runtime or "", ())
     return {name: tools[name] for name in names if tools.get(name)}
-
-
-def doctor_rows() -> list[tuple[str, str, Availability]]:
-    return [
-        (worker.id, runtime, availability(worker, runtime))
-        for worker in project.workers()
-        for runtime in worker.runtimes
-    ]
-
-
-def doctor(out=sys.stdout) -> int:
-    """Print, per worker, which runtimes are usable here and why not; exit 1 if a worker has none."""
-    rows = doctor_rows()
-    versions_here = toolchain.versions()
-    for worker_id, runtime, found in rows:
-        mark = "yes" if found.usable else "no "
-        print(f"{worker_id:<11} {runtime:<16} {mark}  {found.reason}", file=out)
-    for worker in project.workers():
-        choice = select(worker)
-        named = ", ".join(f"{name} {version}" for name, version in versions(choice.runtime, versions_here).items())
-        print(f"{worker.id}: auto selects {choice.runtime} ({choice.reason}){f'; {named}' if named else ''}", file=out)
-    usable_per_worker = {worker_id for worker_id, _, found in rows if found.usable}
-    return 0 if usable_per_worker == {worker.id for worker in project.workers()} else 1

@@ -1,8 +1,9 @@
 """Check a dev server's state folder before it is used: it can be created and written, and its D1 files are intact.
 
 Left to wrangler, a read-only folder or a damaged D1 database shows up as an "internal error; reference = ..." from
-`d1 migrations apply` (SQLITE_NOTADB only in the log) or, without migrations, as a 500 from /counter while /hello
-answers. Here the error names the folder or file and what to do. Nothing in the state folder is ever deleted.
+`d1 migrations apply` (SQLITE_NOTADB only in the log) or, without migrations, as a 500 from every route that reads
+D1 while the others answer. Here the error names the folder or file and what to do. Nothing in the state folder is
+ever deleted.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def check_writable_file(path: Path) -> None:
 def not_writable_message(path: Path, error: OSError) -> str:
     return (
         f"the state {'folder' if path.is_dir() else 'file'} {path} is not writable ({error.strerror or error}): "
-        "wrangler keeps the D1 database and the counter there. Make it writable (e.g. `chmod -R u+w` on it, "
+        "wrangler keeps the worker's D1, KV and other local data there. Make it writable (e.g. `chmod -R u+w` on it, "
         "or remount it read-write), or choose another state folder."
     )
 
@@ -111,6 +112,6 @@ def corrupt_database_message(path: Path, problem: str) -> str:
     return (
         f"the D1 database file {path} is damaged: {problem}. wrangler reports this only as an 'internal error' "
         "(migrations) or a 500 (requests that use D1). The harness leaves the file as it is. To start again with an "
-        f"empty database (migrations re-create the tables; the counter restarts at 0), move it aside: {moves}; "
+        f"empty database (migrations re-create the tables; their rows are gone), move it aside: {moves}; "
         "or restore it from a backup."
     )

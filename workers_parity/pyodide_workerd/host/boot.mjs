@@ -5,7 +5,7 @@ import pyodideWasm from "./pyodide/pyodide.asm.wasm";
 import lockFileText from "./pyodide/pyodide-lock.json";
 import stdlibZip from "./pyodide/python_stdlib.zip";
 import { connect } from "cloudflare:sockets";
-import { bootFinished } from "./startup.mjs";
+import { bootFinished, startingUp, startUpRefusal } from "./startup.mjs";
 
 // A made-up origin: Pyodide resolves its files against it, and the stand-in fetch below answers for it.
 const INDEX_URL = "https://pyodide.invalid/";
@@ -116,7 +116,8 @@ function addJsvErrorImports(imports) {
 
 // Pyodide fetches its standard library while booting, at start-up, where workerd allows no I/O: the stand-in
 // answers from the bundled modules with a response-shaped object. `pyodide.http` keeps a reference to the
-// global fetch, so the stand-in stays installed and passes every other URL to workerd's fetch.
+// global fetch, so the stand-in stays installed and passes every other URL to workerd's fetch; at start-up it
+// throws workerd's refusal at once, as `js.fetch()` raises it in workerd's own Python.
 let bootFetchInstalled = false;
 function installBootFetch() {
   if (bootFetchInstalled) return;
@@ -125,6 +126,7 @@ function installBootFetch() {
   globalThis.fetch = function fetch(input, init) {
     const url = String(input instanceof Request ? input.url : input);
     if (url.startsWith(INDEX_URL)) return bootFile(url.slice(INDEX_URL.length));
+    if (startingUp()) throw startUpRefusal() ?? new Error("fetch() at start-up");
     return workerdFetch(input, init);
   };
 }

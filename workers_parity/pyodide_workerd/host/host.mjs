@@ -6,7 +6,7 @@ import { enterRequestContext, enterStartup } from "./startup.mjs";
 import { bootPyodide, placement } from "./boot.mjs";
 import { loadedLibraries, registerCompiledLibraries, reloadLibraries } from "./dynlibs.mjs";
 import { entrypointHelper } from "./entrypoint-helper.mjs";
-import { buildExports } from "./entrypoints.mjs";
+import { buildExports, handlerRoutes } from "./entrypoints.mjs";
 import files from "./files.mjs";
 import setup from "./setup.mjs";
 
@@ -28,6 +28,10 @@ export async function start() {
 }
 
 const NO_CLASSES = { durableObjects: [], workerEntrypoints: [], workflowEntrypoints: [] };
+
+// A fatal error leaves Pyodide unusable; workerd's own Python aborts the isolate. The launcher reads this line and
+// starts workerd again.
+const FATAL_MARKER = "pyodide-workerd: Python suffered a fatal error; the worker starts again";
 
 // An entrypoint class the launcher did not export: the launcher reads this line and starts again with it.
 export const MISSING_EXPORTS_MARKER = "pyodide-workerd: entrypoint classes not exported:";
@@ -55,6 +59,7 @@ async function startWorker() {
   const pyodide = restoring ? await restoreInterpreter() : await bootPyodide({});
   const host = restoring ? pyodide.pyimport("_pyodide_host") : prepareInterpreter(pyodide);
   startupMark("Python interpreter up");
+  pyodide._api.on_fatal = () => console.error(FATAL_MARKER);
   writeFiles(pyodide.FS, ["src"]);
   enterStartup(pyodide._module, host.entropy_allowance_address());
   const loaded = host.load_main_module(MOUNTS.src, setup.mainModule, restoring).toJs({
@@ -63,7 +68,7 @@ async function startWorker() {
   if (loaded.failure) console.error(`[pyodide-workerd] the worker failed to start:\n${loaded.failure}`);
   else
     console.log(`[pyodide-workerd] Python ${host.python_version()} ready (${restoring ? "snapshot" : "no snapshot"})`);
-  const choices = { testScheduled: setup.testScheduled, requestLog: setup.requestLog };
+  const choices = { routes: handlerRoutes(setup), requestLog: setup.requestLog };
   return buildExports({ python: pythonSide(host), ...loaded, ...choices });
 }
 
@@ -173,6 +178,7 @@ function jsObjectNamed(name) {
 // /status reports navigator.userAgent: workerd's own, with this host and its versions added, so that a Python
 // worker here can be told apart from one on workerd's own Python support.
 function nameTheHost() {
+  if (typeof navigator === "undefined") return; // before global_navigator (2022-03-21)
   const { pyodide, workerd } = setup.versions;
   const userAgent = `${navigator.userAgent} (pyodide-workerd; Pyodide ${pyodide}; workerd ${workerd})`;
   Object.defineProperty(navigator, "userAgent", { value: userAgent, configurable: true, enumerable: true });

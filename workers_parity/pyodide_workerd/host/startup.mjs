@@ -14,7 +14,8 @@
 // (python/_cloudflare/); every other start-up call reaches workerd's own crypto and fails as on Cloudflare.
 // Before 2025-05-05 workerd has no FinalizationRegistry without the enable_weak_ref flag, and Pyodide needs one:
 // as workerd's own Python does, a stand-in that never finalizes (JavaScript proxies are then freed only explicitly).
-if (typeof FinalizationRegistry === "undefined") {
+export const FINALIZATION_REGISTRY_IS_REAL = typeof FinalizationRegistry !== "undefined";
+if (!FINALIZATION_REGISTRY_IS_REAL) {
   globalThis.FinalizationRegistry = class FinalizationRegistry {
     register() {}
     unregister() {}
@@ -31,6 +32,8 @@ const BOOT_GLOBALS = {
   addEventListener: undefined,
   location: bootLocation(),
   importScripts,
+  // Pyodide 314 knows workerd by its navigator, which workerd has only from 2022-03-21 (global_navigator).
+  navigator: globalThis.navigator ?? { userAgent: "Cloudflare-Workers" },
 };
 for (const [name, value] of Object.entries(BOOT_GLOBALS)) {
   shadowed[name] = Object.getOwnPropertyDescriptor(globalThis, name);
@@ -86,6 +89,21 @@ function takeAllowance() {
   if (module.HEAP8[address] <= 0) return false;
   module.HEAP8[address] -= 1;
   return true;
+}
+
+// workerd's own words for an operation refused at start-up (its fetch() rejects with them; Python's `js.fetch()`
+// in workerd's own Python raises them at once, as boot.mjs's fetch does at start-up).
+export function startUpRefusal() {
+  try {
+    workerdGetRandomValues(new Uint8Array(1));
+  } catch (error) {
+    return error;
+  }
+  return null;
+}
+
+export function startingUp() {
+  return phase !== "request";
 }
 
 // From here on the worker's top level runs: entropy only as Python's counter allows.

@@ -6,7 +6,7 @@ import secrets
 import sys
 
 import js
-from pyodide.ffi import create_once_callable, run_sync
+from pyodide.ffi import run_sync
 from workers import Response, WorkerEntrypoint
 
 
@@ -28,14 +28,7 @@ def attempts():
     }
 
 
-def fetch_at_start_up():
-    """fetch() answers with a promise; workerd rejects it at start-up. What it rejects with is kept for /."""
-    promise = js.fetch("http://127.0.0.1:9/")
-    promise.catch(create_once_callable(lambda error: AT_START_UP.update(fetch=f"rejected: {error}")))
-
-
-AT_START_UP = attempts() | {"fetch": "not settled"}
-fetch_at_start_up()
+AT_START_UP = attempts() | {"fetch": attempt(lambda: js.fetch("http://127.0.0.1:9/"))}
 
 
 def sync_wait_for(value):

@@ -34,12 +34,14 @@ def raise_unless_entropy_allowed():
 
 @contextmanager
 def allow_bad_entropy_calls(num_calls):
-    """Let the block take exactly num_calls deterministic random values; a call left over is a mistake."""
+    """Let the block take up to num_calls deterministic random values; what it leaves is withdrawn afterwards.
+
+    workerd raises on a leftover allowance: its package builds take exactly what the SDK allows. PyPI's wheels may
+    take fewer (pydantic-core's for Python 3.13 takes none), so here a leftover is only withdrawn, never handed on.
+    """
     previous = _allowed_calls[0]
     _allowed_calls[0] = num_calls
     try:
         yield
-        if _allowed_calls[0] > 0 and not _in_request:
-            raise RuntimeError(f"{_allowed_calls[0]} unexpected leftover getentropy calls")
     finally:
         _allowed_calls[0] = previous

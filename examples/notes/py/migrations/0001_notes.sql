@@ -1,0 +1,5 @@
+-- Notes: the example's one table (its Python twin has the same file).
+CREATE TABLE notes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  text TEXT NOT NULL
+);
