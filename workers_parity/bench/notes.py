@@ -25,6 +25,10 @@ def notes(settings: dict[str, object]) -> list[str]:
     return measured
 
 
+def _clients(settings: dict[str, object]) -> str:
+    return " and ".join(str(count) for count in settings.get("clients") or [])
+
+
 def _curves(settings: dict[str, object]) -> str:
     curves = settings.get("curves") or {}
     if not curves:
@@ -46,8 +50,8 @@ def _worker_notes(settings: dict[str, object]) -> list[str]:
         "worker, wrangler dev's proxy workerd (the one listening on the port), Node (the launcher, or wrangler), "
         "other. The load clients run in the harness's process and are not counted. On a shared machine CPU time "
         "is steadier than requests/s, which is given beside it with the latency percentiles.",
-        f"Load: the endpoints the project's plug-in names (`bench_endpoints()`) at {settings.get('clients')} "
-        f"keep-alive clients; each scenario runs until {settings['requests']} requests or {settings['seconds']} s, "
+        f"Load: the endpoints the project's plug-in names (`bench_endpoints()`) at {_clients(settings)} keep-alive "
+        f"clients; each scenario runs until {settings['requests']} requests or {settings['seconds']} s, "
         f"whichever comes first, after {WARMUP_REQUESTS_PER_CLIENT} untimed warm-up requests per client, against "
         "every subject in turn. Clients are Python threads, one keep-alive http.client connection each; only 200 "
         f"answers count as ok. {_curves(settings)} The targets are read at the first endpoint, 1 client.",
