@@ -17,6 +17,7 @@ from workers_parity.pymodules import install as pymodules
 from workers_parity.pymodules import lock as pylock
 from workers_parity.pymodules.errors import NoUsableDistribution
 from workers_parity.pymodules.index import Version
+from workers_parity.pymodules.target import PY313, PY314
 
 PYODIDE = r"Python 3\.14 on Pyodide \(pyemscripten_2026_0_wasm32\)"
 
@@ -174,3 +175,18 @@ def test_the_commands_lock_and_sync_a_folder_and_fail_in_one_clear_line(tmp_path
     assert failed.returncode == 1
     assert failed.stderr.startswith("workers-parity: error: no wheel of orjson ") and "Traceback" not in failed.stderr
     assert (folder / "python_modules" / "sniffio").is_dir(), "a failed re-lock leaves the last python_modules/"
+
+
+def test_a_pure_release_far_behind_a_native_package_is_not_taken_for_it(tmp_path: Path) -> None:
+    """For Python 3.13 pip would take pydantic-core 0.0.1, a pure-Python placeholder, since 2.x has Pyodide wheels only
+    for 3.14: that is named as missing (so a worker moves to the newest Python) instead of locked."""
+    folder = worker_folder(tmp_path, ["pydantic-core"])
+    with pytest.raises(NoUsableDistribution) as missing:
+        pylock.write_lock(folder, target=PY313)
+    assert missing.value.packages == ["pydantic-core"]
+    assert "the release pip would take instead, 0.0.1, is a pure-Python one without its native code" in str(
+        missing.value
+    )
+    assert "pin a version" not in str(missing.value), "no release of it with a Pyodide wheel loads on 3.13"
+    pylock.write_lock(folder, target=PY314)
+    assert locked_files(folder)["pydantic-core"].endswith("pyemscripten_2026_0_wasm32.whl")

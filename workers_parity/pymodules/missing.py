@@ -16,6 +16,7 @@ class Missing:
     requirement: str  # as pip last saw it: `MarkupSafe>=2.0`
     reason: str  # why not from source, as a clause: "its source distribution needs a native build (maturin)"
     needed_by: str | None = None  # the worker's own requirement that pulls it in, when it is not one itself
+    native: bool = False  # a native package: only a release with a Pyodide wheel of its own will do
 
 
 def explain(missing: Missing, target: PythonTarget, indexes: list[str]) -> str:
@@ -29,7 +30,8 @@ def explain(missing: Missing, target: PythonTarget, indexes: list[str]) -> str:
     what = f"{missing.name} {chosen}" if chosen else missing.requirement
     elsewhere = other_pyodides(releases.get(chosen, []), target) if chosen else ""
     head = f"no wheel of {what} for {target.describe()} on {where}, nor a pure-Python one{elsewhere}"
-    return f"{head}, and {missing.reason}{needed}: {advice(missing, fitting_release(releases, target))}"
+    fitting = fitting_release(releases, target, native=missing.native)
+    return f"{head}, and {missing.reason}{needed}: {advice(missing, fitting)}"
 
 
 def no_such_release(missing: Missing, releases: dict[Version, list[IndexFile]], where: str, needed: str) -> str:
@@ -47,13 +49,17 @@ def advice(missing: Missing, fitting: Version | None) -> str:
     return ", ".join(part for part in parts if part)
 
 
-def fitting_release(releases: dict[Version, list[IndexFile]], target: PythonTarget) -> Version | None:
-    """The newest release with a wheel this Pyodide loads and a Requires-Python it meets."""
-    fitting = [
-        version
-        for version, files in releases.items()
-        if any(target.fits(file.filename) and allows_python(file, target.full_version) for file in files)
-    ]
+def fitting_release(
+    releases: dict[Version, list[IndexFile]], target: PythonTarget, *, native: bool = False
+) -> Version | None:
+    """The newest release with a wheel this Pyodide loads (a Pyodide wheel, when native) and a Requires-Python it
+    meets."""
+
+    def loads(file: IndexFile) -> bool:
+        fits = target.fits(file.filename) and (not native or pyodide_platform(file.filename) is not None)
+        return fits and allows_python(file, target.full_version)
+
+    fitting = [version for version, files in releases.items() if any(loads(file) for file in files)]
     return max((version for version in fitting if not version.is_prerelease), default=None)
 
 

@@ -30,7 +30,7 @@ from workers_parity.pymodules.pip import (
     without_marker,
 )
 from workers_parity.pymodules.sdist import NotPure, SourceBuilds
-from workers_parity.pymodules.target import PythonTarget
+from workers_parity.pymodules.target import PythonTarget, pyodide_platform
 
 MAX_RESOLVE_ROUNDS = 8  # each round adds requirements pip skipped for the host's markers or a package built from source
 
@@ -87,15 +87,50 @@ def resolve_for_pyodide(
         constraints = write_constraints(Path(scratch) / "constraints.txt", preferred)
         if constraints:
             try:
-                return resolve_roots(requirements, builds, constraints)
-            except (IndexUnreachable, HashMismatch):
+                return without_natives_left_behind(
+                    requirements, *resolve_roots(requirements, builds, constraints), builds
+                )
+            except (IndexUnreachable, HashMismatch, NoUsableDistribution):
                 raise
             except PythonModulesError:
                 pass  # the earlier versions no longer fit together: resolve afresh
         try:
-            return resolve_roots(requirements, builds)
+            locked, indexes = resolve_roots(requirements, builds)
+            return without_natives_left_behind(requirements, locked, indexes, builds)
         except Unresolvable as failure:
             raise every_missing(requirements, builds, failure) from None
+
+
+def without_natives_left_behind(
+    requirements: list[str], locked: list[Locked], indexes: list[str], builds: SourceBuilds
+) -> list[Locked]:
+    """The resolution, unless pip took a pure-Python release of a package the worker asks for whose newest release is
+    native (pydantic-core's 0.0.1 placeholder, for want of a wheel of 2.x for this Python): a far older release, not
+    the package the worker means. Such packages are named as missing, as pip would have had to."""
+    versions = {package.name: package for package in locked}
+    left_behind = []
+    for text in requirements:
+        requirement = Requirement(text)
+        package = versions.get(canonical_name(requirement.name))
+        if package is not None and native_left_behind(package, requirement, indexes):
+            reason = (
+                f"the release pip would take instead, {package.version}, is a pure-Python one without its native code"
+            )
+            left_behind.append(Missing(package.name, text, reason, native=True))
+    if left_behind:
+        lines = [explain(item, builds.target, indexes) for item in left_behind]
+        raise NoUsableDistribution([item.name for item in left_behind], lines)
+    return locked
+
+
+def native_left_behind(package: Locked, requirement: Requirement, indexes: list[str]) -> bool:
+    if pyodide_platform(package.filename):
+        return False
+    releases = index.releases_of(index.listed_files(package.name, indexes) or [])
+    newest = index.newest_matching(releases, str(requirement))
+    if newest is None or str(newest) == package.version:
+        return False
+    return any(pyodide_platform(file.filename) for file in releases[newest])
 
 
 def write_constraints(path: Path, preferred: Iterable[Locked]) -> Path | None:
@@ -106,7 +141,10 @@ def write_constraints(path: Path, preferred: Iterable[Locked]) -> Path | None:
     return path
 
 
-def resolve_roots(requirements: list[str], builds: SourceBuilds, constraints: Path | None = None) -> list[Locked]:
+def resolve_roots(
+    requirements: list[str], builds: SourceBuilds, constraints: Path | None = None
+) -> tuple[list[Locked], list[str]]:
+    """The files, sorted by name, and the indexes pip looked in."""
     roots = list(requirements)
     for _ in range(MAX_RESOLVE_ROUNDS):
         try:
@@ -116,7 +154,8 @@ def resolve_roots(requirements: list[str], builds: SourceBuilds, constraints: Pa
             continue
         needed, unresolved = needed_on_pyodide(roots, resolution.packages, builds.target)
         if not unresolved:
-            return sorted((locked_file(item, builds, resolution.indexes) for item in needed), key=lambda x: x.name)
+            files = (locked_file(item, builds, resolution.indexes) for item in needed)
+            return sorted(files, key=lambda x: x.name), resolution.indexes
         roots += unresolved
     raise PythonModulesError(f"could not resolve {', '.join(requirements)} for Pyodide in {MAX_RESOLVE_ROUNDS} rounds")
 
