@@ -10,7 +10,7 @@ from workers_parity import project
 from workers_parity.project.config import ConfigError
 from workers_parity.run import targets
 from workers_parity.servers import choose, runtimes
-from workers_parity.servers.registry import HOSTS, Host, Runtime
+from workers_parity.servers.registry import Host, Runtime
 
 JS, MINIMAL = project.get("js"), project.get("py-minimal")
 
@@ -50,9 +50,9 @@ def test_each_runtime_runs_one_language_and_names_its_host() -> None:
     assert not choose.availability(JS, Runtime.PYODIDE_WRANGLER).usable
     assert not choose.availability(JS, Runtime.PYODIDE_WORKERD).usable
     assert choose.availability(JS, Runtime.DIRECT).usable
-    assert set(HOSTS) == set(Runtime)
-    assert {HOSTS[r] for r in (Runtime.DIRECT, Runtime.PYODIDE_WORKERD)} == {Host.DIRECT}
-    assert {HOSTS[r] for r in (Runtime.WORKERD, Runtime.PYODIDE_WRANGLER)} == {Host.WRANGLER_DEV}
+    assert set(runtimes.RECORDS) == set(Runtime)  # every runtime has its record
+    assert {runtimes.record(r).host for r in (Runtime.DIRECT, Runtime.PYODIDE_WORKERD)} == {Host.DIRECT}
+    assert {runtimes.record(r).host for r in (Runtime.WORKERD, Runtime.PYODIDE_WRANGLER)} == {Host.WRANGLER_DEV}
 
 
 def test_a_run_covers_javascript_in_both_hosts_with_all() -> None:

@@ -74,7 +74,7 @@ def test_a_failed_start_makes_auto_fall_back_saying_why(probes: Path, monkeypatc
     faked(monkeypatch, started=False, reason="workerd said no")
     choice = choose.select(MINIMAL, "auto")
     assert choice.runtime == Runtime.PYODIDE_WORKERD
-    assert "workerd's own Python unusable (no start of it succeeded here (workerd " in choice.reason
+    assert "auto: workerd cannot run py-minimal here (no start of it succeeded here (workerd " in choice.reason
     assert f"): workerd said no; tried again after 6 h, or now with {workerd_python.REPROBE_ENV}=1" in choice.reason
     ours = [Runtime.PYODIDE_WORKERD, Runtime.PYODIDE_WRANGLER]  # our host, served directly and under wrangler dev
     assert [c.runtime for c in choose.select_all(MINIMAL, "all")] == ours

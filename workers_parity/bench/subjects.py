@@ -11,7 +11,7 @@ from pathlib import Path
 from workers_parity import project
 from workers_parity.bench import phases
 from workers_parity.plugins import hooks
-from workers_parity.servers import choose, registry, runtimes
+from workers_parity.servers import choose, runtimes
 from workers_parity.servers.devserver import DevServer
 from workers_parity.servers.fleet import Fleet, fresh_server
 from workers_parity.servers.registry import Host, Runtime, Worker
@@ -32,7 +32,7 @@ class Subject:
 
     @property
     def host(self) -> Host:
-        return registry.HOSTS[self.runtime]
+        return runtimes.record(self.runtime).host
 
     @property
     def language(self) -> str:
@@ -68,7 +68,7 @@ def usable_subjects(workers: list[Worker]) -> tuple[list[Subject], dict[str, str
     """(worker, runtime) pairs usable here, in worker order, and the unusable ones with the reason."""
     usable, skipped = [], {}
     for worker in workers:
-        for runtime in worker.runtimes:
+        for runtime in runtimes.of(worker):
             found = choose.availability(worker, runtime)
             if found.usable:
                 usable.append(Subject(worker, runtime))

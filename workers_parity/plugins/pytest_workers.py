@@ -159,7 +159,7 @@ class WorkerUnderTest:
     @property
     def host(self) -> registry.Host | None:
         """What stands between the client and workerd (wrangler dev's proxy, or nothing); None for --base-url."""
-        return registry.HOSTS[self.runtime] if self.server else None
+        return runtimes.record(self.runtime).host if self.server else None
 
     def request(self, method: str, path: str, **kwargs) -> client.Reply:
         return self.call(lambda base_url: client.request(base_url, method, path, session=self.session, **kwargs))

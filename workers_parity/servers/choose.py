@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 
 from workers_parity import project
-from workers_parity.servers import toolchain, workerd_python
+from workers_parity.servers import runtimes, toolchain, workerd_python
 from workers_parity.servers.registry import Runtime, Worker
 from workers_parity.servers.runtimes import (
     ALL,
@@ -23,10 +23,8 @@ from workers_parity.servers.runtimes import (
     Availability,
     Choice,
     bundle_dir,
-    direct_availability,
     javascript_choice,
     js_request,
-    pyodide_workerd_availability,
     requested_js_runtime,
     requested_runtime,
     versions,
@@ -51,14 +49,15 @@ def select_all(worker: Worker, requested: str | None = None, js_requested: str |
         return [javascript_choice(js)]
     requested = requested_runtime(requested)
     if requested == ALL:
-        usable = [r for r in worker.runtimes if availability(worker, r).usable]
+        usable = [r for r in runtimes.of(worker) if availability(worker, r).usable]
         return [Choice(r, "all: every usable runtime") for r in usable] or select_all(worker, AUTO)
     if requested != AUTO:
         return [Choice(Runtime(requested), f"forced by {RUNTIME_ENV} / --python-runtime")]
-    workerd = workerd_python_availability()
-    if workerd.usable:
-        return [Choice(Runtime.WORKERD, f"auto: {workerd.reason}")]
-    return [Choice(Runtime.PYODIDE_WORKERD, f"auto: workerd's own Python unusable ({workerd.reason})")]
+    preferred, *others = runtimes.of(worker)
+    first = availability(worker, preferred)
+    if first.usable or not others:
+        return [Choice(preferred, f"auto: {first.reason}")]
+    return [Choice(others[0], f"auto: {preferred} cannot run {worker.id} here ({first.reason})")]
 
 
 def workerd_python_availability() -> Availability:
@@ -77,28 +76,19 @@ def workerd_python_availability() -> Availability:
 
 
 def availability(worker: Worker, runtime: str) -> Availability:
-    if runtime in (Runtime.PYODIDE_WORKERD, Runtime.PYODIDE_WRANGLER):
-        if not worker.is_python:
-            return Availability(False, f"{runtime} runs Python workers only")
-        return pyodide_workerd_availability()
-    if runtime == Runtime.DIRECT:
-        if worker.is_python:
-            return Availability(False, "direct runs JavaScript workers (Python's direct host is pyodide-workerd)")
-        return direct_availability()
-    if worker.is_python:
+    found = runtimes.record(runtime)
+    if worker.language not in found.languages:
+        return Availability(False, f"{runtime} runs {' and '.join(found.languages)} workers only ({found.about})")
+    if worker.language in found.proven_by_a_start:
         return workerd_python_availability()
-    try:
-        toolchain.node_binary()
-    except toolchain.ToolMissing as missing:
-        return Availability(False, str(missing))
-    return Availability(True, "wrangler dev runs JavaScript workers and D1 locally, offline")
+    return found.availability()
 
 
 def doctor_rows() -> list[tuple[str, str, Availability]]:
     return [
         (worker.id, runtime, availability(worker, runtime))
         for worker in project.workers()
-        for runtime in worker.runtimes
+        for runtime in runtimes.of(worker)
     ]
 
 

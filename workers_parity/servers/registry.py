@@ -1,5 +1,5 @@
-"""What a worker is to the harness, and what can run one. A project's workers come from its config
-(workers_parity.project), never from here."""
+"""What a worker is to the harness, and the names of what can run one (each runtime's record is in
+servers/runtimes.py). A project's workers come from its config (workers_parity.project), never from here."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from pathlib import Path
 
 
 class Runtime(StrEnum):
-    """What executes a worker."""
+    """What executes a worker: the names. What each one is, runs and needs is its record in servers/runtimes.py."""
 
-    WORKERD = "workerd"  # Cloudflare's runtime under `wrangler dev`, Python with its own Pyodide bundle
-    PYODIDE_WORKERD = "pyodide-workerd"  # our host: npm Pyodide as a module worker inside the same workerd
-    DIRECT = "direct"  # JavaScript in workerd through miniflare as pyodide-workerd hosts Python: no wrangler dev
-    PYODIDE_WRANGLER = "pyodide-wrangler"  # our host for Python served by `wrangler dev`, as JavaScript is
+    WORKERD = "workerd"
+    PYODIDE_WORKERD = "pyodide-workerd"
+    DIRECT = "direct"
+    PYODIDE_WRANGLER = "pyodide-wrangler"
 
 
 class Host(StrEnum):
@@ -22,14 +22,6 @@ class Host(StrEnum):
 
     WRANGLER_DEV = "wrangler-dev"  # wrangler's Node process and its proxy worker, in a workerd of their own
     DIRECT = "direct"  # a launcher that starts workerd through miniflare; workerd answers the client itself
-
-
-HOSTS = {
-    Runtime.WORKERD: Host.WRANGLER_DEV,
-    Runtime.PYODIDE_WORKERD: Host.DIRECT,
-    Runtime.DIRECT: Host.DIRECT,
-    Runtime.PYODIDE_WRANGLER: Host.WRANGLER_DEV,
-}
 
 
 @dataclass(frozen=True)
@@ -52,13 +44,6 @@ class Worker:
     @property
     def is_python(self) -> bool:
         return self.language == "python"
-
-    @property
-    def runtimes(self) -> tuple[Runtime, ...]:
-        """Runtimes that can execute this worker, preferred first."""
-        if self.is_python:
-            return (Runtime.WORKERD, Runtime.PYODIDE_WORKERD, Runtime.PYODIDE_WRANGLER)
-        return (Runtime.WORKERD, Runtime.DIRECT)
 
     @property
     def default_state(self) -> Path:

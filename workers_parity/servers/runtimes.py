@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import socket
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -18,15 +19,12 @@ from workers_parity import PACKAGE_DIR
 from workers_parity.pymodules import for_worker, releases
 from workers_parity.servers import cache, toolchain
 from workers_parity.servers.ports import free_port
-from workers_parity.servers.registry import Runtime, Worker
+from workers_parity.servers.registry import Host, Runtime, Worker
 
 AUTO, ALL = "auto", "all"
-PYTHON_RUNTIMES = (Runtime.WORKERD, Runtime.PYODIDE_WORKERD, Runtime.PYODIDE_WRANGLER)
-RUNTIME_CHOICES = (AUTO, ALL, *PYTHON_RUNTIMES)  # for Python workers
-RUNTIME_ENV = "PARITY_PYTHON_RUNTIME"  # one of RUNTIME_CHOICES
-JS_RUNTIMES = (Runtime.WORKERD, Runtime.DIRECT)
-JS_RUNTIME_CHOICES = (AUTO, ALL, *JS_RUNTIMES)
-JS_RUNTIME_ENV = "PARITY_JS_RUNTIME"  # one of JS_RUNTIME_CHOICES
+PYTHON, JAVASCRIPT = "python", "javascript"
+RUNTIME_ENV = "PARITY_PYTHON_RUNTIME"  # auto, all or a Python runtime
+JS_RUNTIME_ENV = "PARITY_JS_RUNTIME"  # auto, all or a JavaScript runtime
 BUNDLE_DIR_ENV = "PARITY_PYODIDE_BUNDLE_DIR"  # folder holding workerd's Pyodide bundle file
 BUNDLE_HOST = "pyodide-capnp-bin.edgeworker.net"
 PYODIDE_WORKERD = PACKAGE_DIR / "pyodide_workerd" / "serve.mjs"
@@ -51,6 +49,22 @@ class Launch:
     argv: list[str]
     cwd: Path
     env: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RuntimeRecord:
+    """All the harness knows of one runtime: adding a runtime is a name in registry.Runtime and one of these in
+    RECORDS; tests, reports, the bench and `doctor` follow from it."""
+
+    runtime: Runtime
+    about: str
+    host: Host  # what stands between the client and the worker's workerd
+    languages: tuple[str, ...]
+    tools: tuple[str, ...]  # whose versions say what executed a worker (toolchain.versions() names)
+    watch_flags: tuple[str, ...]  # what makes it reload on edit (`wrangler dev` always does)
+    launch: Callable[[Worker, int, str, Path, releases.Choice | None], Launch]  # worker, port, ip, state, Python
+    availability: Callable[[], Availability]  # are its tools here
+    proven_by_a_start: tuple[str, ...] = ()  # languages it runs only once a start of it succeeded here
 
 
 def requested_runtime(explicit: str | None = None) -> str:
@@ -148,6 +162,14 @@ def direct_availability() -> Availability:
     return Availability(True, "workerd through miniflare, as pyodide-workerd runs Python: no wrangler dev proxy")
 
 
+def wrangler_dev_availability() -> Availability:
+    try:
+        toolchain.node_binary()
+    except toolchain.ToolMissing as missing:
+        return Availability(False, str(missing))
+    return Availability(True, "wrangler dev runs JavaScript workers and D1 locally, offline")
+
+
 def prepare(worker: Worker, runtime: str) -> releases.Choice | None:
     """What a runtime needs before start: npm packages, and for a Python worker python_modules/ for the Python it
     runs (pymodules/for_worker.py); that choice."""
@@ -160,19 +182,13 @@ def prepare(worker: Worker, runtime: str) -> releases.Choice | None:
 def launch(
     worker: Worker, runtime: str, *, port: int, host: str, state_dir: Path, python: releases.Choice | None = None
 ) -> Launch:
-    if runtime in (Runtime.PYODIDE_WORKERD, Runtime.PYODIDE_WRANGLER):
-        python = python or for_worker.python_of(worker.folder)
-        launched = _pyodide_workerd_launch(worker, port, host, state_dir, python)
-        if runtime == Runtime.PYODIDE_WORKERD:
-            return launched
-        under_wrangler = ["--host", "wrangler-dev", "--inspector-port", str(free_port())]
-        return Launch([*launched.argv, *under_wrangler], launched.cwd, launched.env)
-    if runtime == Runtime.DIRECT:
-        return _direct_launch(worker, port, host, state_dir)
-    return _wrangler_dev_launch(worker, port, host, state_dir)
+    return record(runtime).launch(worker, port, host, state_dir, python)
 
 
-def _pyodide_workerd_launch(worker: Worker, port: int, host: str, state_dir: Path, python: releases.Choice) -> Launch:
+def _pyodide_workerd_launch(
+    worker: Worker, port: int, host: str, state_dir: Path, python: releases.Choice | None
+) -> Launch:
+    python = python or for_worker.python_of(worker.folder)
     argv = [str(toolchain.node_binary()), str(PYODIDE_WORKERD), "--worker-dir", str(worker.folder)]
     argv += ["--pyodide-package", python.release.npm_package]
     cache.prune_snapshots()
@@ -181,13 +197,23 @@ def _pyodide_workerd_launch(worker: Worker, port: int, host: str, state_dir: Pat
     return Launch([*argv, *_serve_flags(port, host, state_dir)], worker.folder, env)
 
 
-def _direct_launch(worker: Worker, port: int, host: str, state_dir: Path) -> Launch:
+def _pyodide_wrangler_launch(
+    worker: Worker, port: int, host: str, state_dir: Path, python: releases.Choice | None
+) -> Launch:
+    launched = _pyodide_workerd_launch(worker, port, host, state_dir, python)
+    under_wrangler = ["--host", "wrangler-dev", "--inspector-port", str(free_port())]
+    return Launch([*launched.argv, *under_wrangler], launched.cwd, launched.env)
+
+
+def _direct_launch(worker: Worker, port: int, host: str, state_dir: Path, python: releases.Choice | None) -> Launch:
     argv = [str(toolchain.node_binary()), str(DIRECT_JS), "--worker-dir", str(worker.folder)]
     env = toolchain.node_env({toolchain.NODE_MODULES_ENV: str(toolchain.ensure_node_modules())})
     return Launch([*argv, *_serve_flags(port, host, state_dir)], worker.folder, env)
 
 
-def _wrangler_dev_launch(worker: Worker, port: int, host: str, state_dir: Path) -> Launch:
+def _wrangler_dev_launch(
+    worker: Worker, port: int, host: str, state_dir: Path, python: releases.Choice | None
+) -> Launch:
     argv = [*toolchain.wrangler_command(), "dev", *_serve_flags(port, host, state_dir)]
     argv += ["--inspector-port", str(free_port()), "--show-interactive-dev-session=false"]
     return Launch(argv, worker.folder, toolchain.node_env(_workerd_bundle_env(worker)))
@@ -199,8 +225,7 @@ def _serve_flags(port: int, host: str, state_dir: Path) -> list[str]:
 
 
 def watch_flags(runtime: str) -> tuple[str, ...]:
-    """What makes a runtime reload the worker when its files change (`wrangler dev` always does)."""
-    return ("--watch",) if runtime in (Runtime.PYODIDE_WORKERD, Runtime.DIRECT) else ()
+    return record(runtime).watch_flags
 
 
 def _workerd_bundle_env(worker: Worker) -> dict[str, str]:
@@ -224,10 +249,73 @@ def real_workerd() -> Path:
 
 def versions(runtime: str | None, tools: dict[str, str | None]) -> dict[str, str]:
     """The versions that matter for what executed a worker, from toolchain.versions()."""
-    names = {
-        Runtime.WORKERD: ("wrangler", "workerd"),
-        Runtime.PYODIDE_WORKERD: ("pyodide", "workerd", "miniflare"),
-        Runtime.DIRECT: ("workerd", "miniflare"),
-        Runtime.PYODIDE_WRANGLER: ("pyodide", "wrangler", "workerd"),
-    }.get(runtime or "", ())
+    names = record(runtime).tools if runtime in RECORDS else ()
     return {name: tools[name] for name in names if tools.get(name)}
+
+
+# Preferred first for each language: `auto` picks the first usable one (servers/choose.py).
+RECORDS: dict[Runtime, RuntimeRecord] = {
+    record.runtime: record
+    for record in (
+        RuntimeRecord(
+            Runtime.WORKERD,
+            "Cloudflare's runtime under `wrangler dev`; Python in workerd's own Pyodide bundle",
+            Host.WRANGLER_DEV,
+            (JAVASCRIPT, PYTHON),
+            ("wrangler", "workerd"),
+            (),
+            _wrangler_dev_launch,
+            wrangler_dev_availability,
+            proven_by_a_start=(PYTHON,),
+        ),
+        RuntimeRecord(
+            Runtime.PYODIDE_WORKERD,
+            "our host: npm Pyodide as a module worker in workerd through miniflare, nothing in front",
+            Host.DIRECT,
+            (PYTHON,),
+            ("pyodide", "workerd", "miniflare"),
+            ("--watch",),
+            _pyodide_workerd_launch,
+            pyodide_workerd_availability,
+        ),
+        RuntimeRecord(
+            Runtime.DIRECT,
+            "JavaScript in workerd through miniflare as pyodide-workerd hosts Python: no wrangler dev proxy",
+            Host.DIRECT,
+            (JAVASCRIPT,),
+            ("workerd", "miniflare"),
+            ("--watch",),
+            _direct_launch,
+            direct_availability,
+        ),
+        RuntimeRecord(
+            Runtime.PYODIDE_WRANGLER,
+            "our host for Python served by `wrangler dev`, as JavaScript is",
+            Host.WRANGLER_DEV,
+            (PYTHON,),
+            ("pyodide", "wrangler", "workerd"),
+            (),
+            _pyodide_wrangler_launch,
+            pyodide_workerd_availability,
+        ),
+    )
+}
+
+
+def record(runtime: str) -> RuntimeRecord:
+    return RECORDS[Runtime(runtime)]
+
+
+def for_language(language: str) -> tuple[Runtime, ...]:
+    """The runtimes that can execute a worker in this language, preferred first."""
+    return tuple(runtime for runtime, found in RECORDS.items() if language in found.languages)
+
+
+def of(worker: Worker) -> tuple[Runtime, ...]:
+    return for_language(worker.language)
+
+
+PYTHON_RUNTIMES = for_language(PYTHON)
+JS_RUNTIMES = for_language(JAVASCRIPT)
+RUNTIME_CHOICES = (AUTO, ALL, *PYTHON_RUNTIMES)  # for Python workers
+JS_RUNTIME_CHOICES = (AUTO, ALL, *JS_RUNTIMES)
