@@ -43,11 +43,17 @@ def core(results: list[LoadResult]) -> list[tuple[str, int]]:
     return list(dict.fromkeys((r.scenario, r.clients) for r in results if r.core))
 
 
-def cpu_figure(results: list[LoadResult]) -> Figure | None:
-    """Per scenario, a bar per subject, stacked by process kind."""
-    found = {(r.scenario, r.clients, r.subject): r for r in results if r.cpu_ms_per_request is not None}
+def _grouped(results: list[LoadResult], shown: list[LoadResult]) -> tuple[dict, list[str], list[tuple[str, int]]]:
+    """The shown results by (scenario, clients, subject), every subject, and the core scenarios any subject has."""
+    found = {(r.scenario, r.clients, r.subject): r for r in shown}
     subjects = list(dict.fromkeys(r.subject for r in results))
     scenarios = [s for s in core(results) if any((*s, subject) in found for subject in subjects)]
+    return found, subjects, scenarios
+
+
+def cpu_figure(results: list[LoadResult]) -> Figure | None:
+    """Per scenario, a bar per subject, stacked by process kind."""
+    found, subjects, scenarios = _grouped(results, [r for r in results if r.cpu_ms_per_request is not None])
     if not scenarios:
         return None
     width = 0.8 / len(subjects)
@@ -121,9 +127,7 @@ def startup_figure(results: list[StartupResult]) -> Figure | None:
 
 def latency_figure(results: list[LoadResult]) -> Figure | None:
     """Per scenario (x clients) a bar per subject up to its p50, a whisker up to its p99."""
-    found = {(r.scenario, r.clients, r.subject): r for r in results}
-    subjects = list(dict.fromkeys(r.subject for r in results))
-    scenarios = [s for s in core(results) if any((*s, subject) in found for subject in subjects)]
+    found, subjects, scenarios = _grouped(results, results)
     if not scenarios:
         return None
     width = 0.8 / len(subjects)

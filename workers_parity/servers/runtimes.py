@@ -138,36 +138,33 @@ def _resolves(host: str, timeout: float = 3.0) -> bool:
         pool.shutdown(wait=False)
 
 
-def pyodide_workerd_availability() -> Availability:
+def _with_node(launcher: Path | None, usable_because: str) -> Availability:
+    """Usable when our Node (and the launcher script, if one) is here; the reason says what runs it."""
     try:
         toolchain.node_binary()
     except toolchain.ToolMissing as missing:
         return Availability(False, str(missing))
-    if not PYODIDE_WORKERD.exists():
-        return Availability(False, f"{PYODIDE_WORKERD} is missing")
-    return Availability(
-        True,
-        f"Pyodide {toolchain.package_version('pyodide') or '(installed on first run)'} as a module worker in "
-        f"workerd {toolchain.package_version('workerd') or ''}; python_modules/ filled from PyPI".replace("  ", " "),
+    if launcher is not None and not launcher.exists():
+        return Availability(False, f"{launcher} is missing")
+    return Availability(True, usable_because)
+
+
+def pyodide_workerd_availability() -> Availability:
+    return _with_node(
+        PYODIDE_WORKERD,
+        (
+            f"Pyodide {toolchain.package_version('pyodide') or '(installed on first run)'} as a module worker in "
+            f"workerd {toolchain.package_version('workerd') or ''}; python_modules/ filled from PyPI".replace("  ", " ")
+        ),
     )
 
 
 def direct_availability() -> Availability:
-    try:
-        toolchain.node_binary()
-    except toolchain.ToolMissing as missing:
-        return Availability(False, str(missing))
-    if not DIRECT_JS.exists():
-        return Availability(False, f"{DIRECT_JS} is missing")
-    return Availability(True, "workerd through miniflare, as pyodide-workerd runs Python: no wrangler dev proxy")
+    return _with_node(DIRECT_JS, "workerd through miniflare, as pyodide-workerd runs Python: no wrangler dev proxy")
 
 
 def wrangler_dev_availability() -> Availability:
-    try:
-        toolchain.node_binary()
-    except toolchain.ToolMissing as missing:
-        return Availability(False, str(missing))
-    return Availability(True, "wrangler dev runs JavaScript workers and D1 locally, offline")
+    return _with_node(None, "wrangler dev runs JavaScript workers and D1 locally, offline")
 
 
 def prepare(worker: Worker, runtime: str) -> releases.Choice | None:
