@@ -449,21 +449,21 @@ def mutated(*changes: tuple[str, str]) -> str:
 
 
 def test_two_workers_figures_swapped_in_a_row_fail() -> None:
-    cells = "| 0.640 ms = 2.13×             | 1.230 ms = 4.10× "
-    swapped = "| 1.230 ms = 4.10×             | 0.640 ms = 2.13× "
+    cells = "| 0.640 ms = 2.23×             | 1.177 ms = 4.10× "
+    swapped = "| 1.177 ms = 4.10×             | 0.640 ms = 2.23× "
     found = problems(mutated((cells, swapped)), bench())
     assert found == [
-        "`GET /hello` · py-worker-minimal (SDK only): the README says '1.230 ms = 4.10×', "
-        "bench.json '0.640 ms = 2.13×'",
-        "`GET /hello` · py-worker (Starlette): the README says '0.640 ms = 2.13×', bench.json '1.230 ms = 4.10×'",
+        "`GET /hello` · py-worker-minimal (SDK only): the README says '1.177 ms = 4.10×', "
+        "bench.json '0.640 ms = 2.23×'",
+        "`GET /hello` · py-worker (Starlette): the README says '0.640 ms = 2.23×', bench.json '1.177 ms = 4.10×'",
     ]
 
 
 def test_a_figure_on_the_wrong_row_fails() -> None:
     """js-worker's GET /counter figure quoted on the POST /form row: it is in the report, but not on that row."""
     row = "| `POST /form`                  | "
-    found = problems(mutated((row + "0.420 ms ", row + "0.940 ms ")), bench())
-    assert found == ["`POST /form` · js-worker: the README says '0.940 ms', bench.json '0.420 ms'"]
+    found = problems(mutated((row + "0.420 ms ", row + "0.993 ms ")), bench())
+    assert found == ["`POST /form` · js-worker: the README says '0.993 ms', bench.json '0.420 ms'"]
 
 
 def test_a_row_nobody_mapped_fails() -> None:
@@ -473,21 +473,21 @@ def test_a_row_nobody_mapped_fails() -> None:
 
 
 def test_figures_swapped_in_the_prose_fail() -> None:
-    swap = ("js-worker 377.4 ms, py-worker-minimal 829.3 ms", "js-worker 829.3 ms, py-worker-minimal 377.4 ms")
+    swap = ("js-worker 354.2 ms, py-worker-minimal 797.1 ms", "js-worker 797.1 ms, py-worker-minimal 354.2 ms")
     found = problems(mutated(swap), bench())
     assert [problem.split(" (in ")[0] for problem in found] == [
-        "js: the README says '829.3 ms', bench.json '377.4 ms'",
-        "min: the README says '377.4 ms', bench.json '829.3 ms'",
+        "js: the README says '797.1 ms', bench.json '354.2 ms'",
+        "min: the README says '354.2 ms', bench.json '797.1 ms'",
     ]
 
 
 def test_a_launcher_figure_of_the_wrong_worker_fails() -> None:
     swap = (
-        "0.010 ms (py-worker-minimal) to 0.013 ms (py-worker)",
-        "0.013 ms (py-worker-minimal) to 0.010 ms (py-worker)",
+        "0.007 ms (py-worker-minimal) to 0.010 ms (py-worker)",
+        "0.010 ms (py-worker-minimal) to 0.007 ms (py-worker)",
     )
     found = problems(mutated(swap), bench())
-    assert len(found) == 2 and found[0].startswith("min: the README says '0.013 ms', bench.json '0.010 ms'")
+    assert len(found) == 2 and found[0].startswith("min: the README says '0.010 ms', bench.json '0.007 ms'")
 
 
 def test_a_missed_target_said_to_be_met_fails() -> None:
@@ -504,11 +504,11 @@ def test_a_target_changed_fails() -> None:
 
 def test_the_harness_figures_of_two_workers_swapped_fail() -> None:
     found = problems(
-        mutated(("at 219/s by notes-js", "at 267/s by notes-js"), ("267/s by notes-py", "219/s by notes-py")), bench()
+        mutated(("at 221/s by notes-js", "at 285/s by notes-js"), ("285/s by notes-py", "221/s by notes-py")), bench()
     )
     assert [problem.split(" (in ")[0] for problem in found] == [
-        "js_rate: the README says '267/s', bench.json '219/s'",
-        "py_rate: the README says '219/s', bench.json '267/s'",
+        "js_rate: the README says '285/s', bench.json '221/s'",
+        "py_rate: the README says '221/s', bench.json '285/s'",
     ]
 
 
@@ -529,9 +529,9 @@ def test_a_number_in_a_claims_own_words_is_not_taken_as_checked() -> None:
     [
         ("on 2026-12-06 on", "on 2026-12-05 on", "date: the README says '2026-12-05', bench.json '2026-12-06'"),
         ("wrangler 4.164.0,", "wrangler 4.165.0,", "wrangler: the README says '4.165.0', bench.json '4.164.0'"),
-        ("load average 1.28 at", "load average 1.58 at", "load: the README says '1.58', bench.json '1.28'"),
+        ("load average 1.83 at", "load average 1.58 at", "load: the README says '1.58', bench.json '1.83'"),
         ("24,105 MiB memory", "24,106 MiB memory", "memory: the README says '24,106 MiB', bench.json '24,105 MiB'"),
-        ("(2105 tests,", "(1564 tests,", "tests: the README says '1564', bench.json '2105'"),
+        ("(2102 tests,", "(1564 tests,", "tests: the README says '1564', bench.json '2102'"),
         ("and 64 KiB, JavaScript", "and 32 KiB, JavaScript", "k2: the README says '32', bench.json '64'"),
         ("(Python 3.14.2)", "(Python 3.13.2)", "python: the README says '3.13.2', bench.json '3.14.2'"),
     ],
