@@ -29,11 +29,11 @@ COMMANDS = ("dev", "lock", "sync", "doctor", "stop", "wrangler", "run", "init", 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "wrangler":  # all that follows is wrangler's, options first included (--version)
+        return run_wrangler(argv[1:])
     if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
         return run_wrangler(argv)  # as pywrangler does: what is not ours is wrangler's (d1, kv, deploy, …)
     args = parser().parse_args(argv)
-    if args.command == "wrangler":
-        return run_wrangler(args.args)
     parentwatch.exit_with_parent()
     try:
         return COMMAND_RUNNERS[args.command](args)
