@@ -2,6 +2,7 @@
 // options, workerd's own log passed on, start-up timings, reload on edit, and a shutdown that takes workerd along.
 import fs from "node:fs";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import { StartupError } from "./config.mjs";
 import { packageRequire as require } from "./packages.mjs";
 
@@ -23,6 +24,23 @@ export function timing(phase, epochMs = Date.now()) {
 
 // The options every served worker gets: where it listens, where its state lives (`wrangler dev --persist-to STATE`
 // keeps data in STATE/v3) and wrangler dev's trigger routes.
+// The command line of a launcher, parsed with its options and checked for what both launchers need; a bad one is a
+// StartupError that ends with the usage. Its values, and the port as a number.
+export function launcherArguments(argv, options, usage) {
+  let values;
+  try {
+    values = parseArgs({ args: argv, options }).values;
+  } catch (error) {
+    throw new StartupError(`${error.message}\n${usage}`);
+  }
+  for (const required of ["worker-dir", "port", "persist-to"]) {
+    if (!values[required]) throw new StartupError(`--${required} is required\n${usage}`);
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StartupError(`invalid --port ${values.port}`);
+  return { values, port };
+}
+
 export function servingOptions({ ip, port, stateDir, withTriggers = true }) {
   return {
     host: ip,

@@ -7,12 +7,12 @@ import fs from "node:fs";
 import module from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { bindingOptions, cachedWranglerReading, configFile, StartupError, supportedDate } from "./config.mjs";
 import {
   enableTimings,
   exitWithParent,
   installShutdown,
+  launcherArguments,
   log,
   loggingOptions,
   runMain,
@@ -49,17 +49,7 @@ const JS_RULES = [
 const SKIPPED = new Set(["node_modules", OURS]);
 
 function parseOptions(argv) {
-  let values;
-  try {
-    values = parseArgs({ args: argv, options: OPTIONS }).values;
-  } catch (error) {
-    throw new StartupError(`${error.message}\n${USAGE}`);
-  }
-  for (const required of ["worker-dir", "port", "persist-to"]) {
-    if (!values[required]) throw new StartupError(`--${required} is required\n${USAGE}`);
-  }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StartupError(`invalid --port ${values.port}`);
+  const { values, port } = launcherArguments(argv, OPTIONS, USAGE);
   return {
     workerDir: path.resolve(values["worker-dir"]),
     port,

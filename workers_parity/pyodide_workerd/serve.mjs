@@ -4,13 +4,13 @@
 import fs from "node:fs";
 import module from "node:module";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { readWorkerConfig, StartupError } from "./config.mjs";
 import { exportNames } from "./exports.mjs";
 import {
   enableTimings,
   exitWithParent,
   installShutdown,
+  launcherArguments,
   log,
   loggingOptions,
   printWorkerdLine,
@@ -59,17 +59,7 @@ const HOST_MARKS = [
 ];
 
 function parseOptions(argv) {
-  let values;
-  try {
-    values = parseArgs({ args: argv, options: OPTIONS }).values;
-  } catch (error) {
-    throw new StartupError(`${error.message}\n${USAGE}`);
-  }
-  for (const required of ["worker-dir", "port", "persist-to"]) {
-    if (!values[required]) throw new StartupError(`--${required} is required\n${USAGE}`);
-  }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StartupError(`invalid --port ${values.port}`);
+  const { values, port } = launcherArguments(argv, OPTIONS, USAGE);
   if (!HOSTS.includes(values.host)) throw new StartupError(`--host is one of ${HOSTS.join(", ")}\n${USAGE}`);
   if (values.host === "wrangler-dev" && values.watch) throw new StartupError("--watch works with --host direct only");
   const workerDir = path.resolve(values["worker-dir"]);
