@@ -18,8 +18,8 @@ from workers_parity import project
 from workers_parity.http import client
 from workers_parity.servers import cache, choose, toolchain
 from workers_parity.servers.devserver import DevServer
+from workers_parity.servers.fleet import fresh_server
 from workers_parity.servers.liveservers import wait_until
-from workers_parity.servers.ports import free_port
 from workers_parity.servers.registry import Runtime
 
 PROBES = Path(__file__).parent / "python_workers"
@@ -38,14 +38,8 @@ def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., De
         if name not in servers:
             workdir = tmp_path_factory.mktemp(name)
             worker = project.worker_from_folder(folder or PROBES / name, port=0, worker_id=name)
-            servers[name] = DevServer(
-                worker,
-                port=free_port(),
-                state_dir=workdir / "state",
-                log_path=workdir / "dev.log",
-                runtime=Runtime.PYODIDE_WORKERD,
-                extra_args=("--test-scheduled",),
-            ).start()
+            servers[name] = fresh_server(worker, workdir, Runtime.PYODIDE_WORKERD, extra_args=("--test-scheduled",))
+            servers[name].start()
         return servers[name]
 
     yield start
@@ -399,14 +393,7 @@ def test_an_edit_reloads_the_worker(tmp_path: Path) -> None:
     folder = tmp_path / "edited"
     shutil.copytree(PROBES / "legacy", folder, ignore=shutil.ignore_patterns("python_modules", ".wrangler"))
     worker = project.worker_from_folder(folder, port=0, worker_id="edited")
-    server = DevServer(
-        worker,
-        port=free_port(),
-        state_dir=tmp_path / "state",
-        log_path=tmp_path / "dev.log",
-        choice=choose.select(worker),  # auto, as dev chooses it
-        watch=True,
-    )
+    server = fresh_server(worker, tmp_path, choice=choose.select(worker), watch=True)  # auto, as dev chooses it
     with server:
         assert get(server, "/").body == b"legacy handler for GET"
         entry = folder / "src" / "entry.py"

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from workers_parity import project
 from workers_parity.http import client
-from workers_parity.servers.devserver import DevServer, DevServerError
-from workers_parity.servers.ports import free_port
+from workers_parity.servers.devserver import DevServerError
+from workers_parity.servers.fleet import fresh_server
 from workers_parity.servers.registry import Runtime
 
 TESTS_DIR = "src/workerd/server/tests/python"
@@ -137,14 +137,7 @@ def bindings_config(text: str, worker_name: str) -> dict:
 def run_on(test: WorkerTest, test_dir: Path, folder: Path, python_flag: str) -> tuple[bool, str]:
     write_worker(test, test_dir, folder, python_flag)
     worker = project.worker_from_folder(folder, port=0, worker_id=test.name)
-    server = DevServer(
-        worker,
-        port=free_port(),
-        state_dir=folder / ".state",
-        log_path=folder / "dev.log",
-        runtime=Runtime.PYODIDE_WORKERD,
-        extra_args=("--test-handler",),
-    )
+    server = fresh_server(worker, folder, Runtime.PYODIDE_WORKERD, extra_args=("--test-handler",))
     try:
         with server:
             reply = client.get(server.base_url, "/__test", timeout=120)

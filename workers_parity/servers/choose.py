@@ -18,7 +18,6 @@ from workers_parity.servers.runtimes import (
     ALL,
     AUTO,
     BUNDLE_DIR_ENV,
-    JS_RUNTIMES,
     RUNTIME_ENV,
     Availability,
     Choice,
@@ -44,7 +43,7 @@ def select_all(worker: Worker, requested: str | None = None, js_requested: str |
     if not worker.is_python:
         js = requested_js_runtime(js_request(requested, js_requested))
         if js == ALL:
-            usable = [r for r in JS_RUNTIMES if availability(worker, r).usable]
+            usable = [r for r in runtimes.of(worker) if availability(worker, r).usable]
             return [Choice(r, "all: every usable JavaScript host") for r in usable] or [javascript_choice(AUTO)]
         return [javascript_choice(js)]
     requested = requested_runtime(requested)
