@@ -143,6 +143,7 @@ def _covered_list(rules: set[str]) -> str:
 
 ROOT = Path(__file__).resolve().parents[1]  # this repository
 FORM_FIELDS = [("name", "Ada Lovelace"), ("message", "Benchmarks & <notes>")]
+FORM_PADDING = ("padding", "x")  # the field that pads a form body to its size, and its character
 FORM_BODY_KIB = (1, 16, 64)  # 64 KiB is the largest body the contract accepts (C7.1)
 COUNTER_CLIENTS = (1, 8, 32)
 # Our own large Python workers (tests/python_workers/), for the start-up of big ones, and the path each answers 200 on.
@@ -151,11 +152,10 @@ PROBES = {"fastapi": "/planets/1", "django": "/hello/bench"}
 
 def form_body(size: int | None = None) -> bytes:
     """A valid form (C4.1); with a size, padded to exactly that many bytes by a field the worker ignores."""
-    small = bodies.urlencoded(FORM_FIELDS)
     if size is None:
-        return small
-    padding = b"&padding="
-    return small + padding + b"x" * (size - len(small) - len(padding))
+        return bodies.urlencoded(FORM_FIELDS)
+    body, _ = bodies.sized_form("urlencoded", FORM_FIELDS, size, "", FORM_PADDING)  # a boundary serves multipart only
+    return body
 
 
 def bench_endpoints() -> list[tuple]:
