@@ -20,7 +20,6 @@ from workers_parity import project
 from workers_parity.http import client
 from workers_parity.servers import fleet
 from workers_parity.servers.devserver import DevServer
-from workers_parity.servers.ports import free_port
 
 CONCURRENT_VISITS = 50
 MIGRATION = "migrations/0001_create_page_views.sql"
@@ -114,13 +113,8 @@ def unmigrated_servers(selection, tmp_path_factory) -> Iterator[dict[str, DevSer
     (a start takes seconds, mostly waiting); each a failure of its own when it did not start."""
     folder = tmp_path_factory.mktemp("unmigrated")
     servers = {
-        target.id: DevServer(
-            target.worker,
-            port=free_port(),
-            state_dir=folder / target.id.replace("@", "-") / "state",
-            log_path=folder / f"{target.id.replace('@', '-')}.log",
-            runtime=target.choice.runtime,
-            choice=target.choice,
+        target.id: fleet.fresh_server(
+            target.worker, folder, target.choice.runtime, target.id.replace("@", "-"), choice=target.choice
         )
         for target in selection.targets
         if target.choice is not None
