@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import psutil
 
 from workers_parity.servers import liveservers
-from workers_parity.servers.devserver import DevServer
+from workers_parity.servers.devserver import DevServer, members
 from workers_parity.servers.registry import Host
 
 WORKERD, PROXY, NODE, OTHER = "workerd", "proxy workerd", "node", "other"
@@ -26,15 +26,10 @@ class Sample:
 
 
 def sample(server: DevServer, host: Host) -> Sample:
-    leader = server.process.pid
-    listener = liveservers.port_holder(server.port)
+    # only wrangler dev has a proxy workerd (kind_of): the port's holder is looked up for it alone
+    listener = liveservers.port_holder(server.port) if host == Host.WRANGLER_DEV else None
     found = {}
-    for process in psutil.process_iter(["name", "cpu_times"]):
-        try:
-            if process.pid == leader or os.getsid(process.pid) != leader:
-                continue
-        except OSError:
-            continue  # it ended while we looked
+    for _, process in members({server.process.pid}, os.getsid, ["name", "cpu_times"]):
         times = process.info["cpu_times"]
         if times is not None:
             found[process.pid] = (kind_of(process.info["name"], process.pid, listener, host), times.user + times.system)

@@ -10,7 +10,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -298,16 +298,27 @@ def resident_memory(leaders: set[int], membership: Callable[[int], int]) -> dict
     """Leader pid -> (summed RSS in bytes, number of processes) of the processes whose `membership` (os.getsid: the
     session, os.getpgid: the process group) is that leader's pid, the leader itself (the harness's guard) left out."""
     usage = {leader: (0, 0) for leader in leaders}
-    for process in psutil.process_iter(["memory_info"]):
+    for leader, process in members(leaders, membership, ["memory_info"]):
+        memory = process.info["memory_info"]  # None when it ended or is not ours to read
+        if memory is not None:
+            total, count = usage[leader]
+            usage[leader] = (total + memory.rss, count + 1)
+    return usage
+
+
+def members(
+    leaders: Collection[int], membership: Callable[[int], int], attrs: list[str]
+) -> Iterator[tuple[int, psutil.Process]]:
+    """(leader pid, process) of every process whose `membership` (os.getsid: the session, os.getpgid: the process
+    group) is one of the leaders' pids, the leader itself (the harness's guard) left out; psutil reads `attrs` of
+    each into process.info (None where it could not). A process that ends while we look is skipped."""
+    for process in psutil.process_iter(attrs):
         try:
             leader = membership(process.pid)
         except OSError:
             continue  # the process ended while we looked
-        memory = process.info["memory_info"]  # None when it ended or is not ours to read
-        if leader in usage and process.pid != leader and memory is not None:
-            total, count = usage[leader]
-            usage[leader] = (total + memory.rss, count + 1)
-    return usage
+        if leader in leaders and process.pid != leader:
+            yield leader, process
 
 
 def _signal_group(group: int, signum: int) -> None:
