@@ -119,7 +119,8 @@ def measure_workers(
         "probes": [s.worker.id for s in probes],
     }
     starts = startup.measure_startups(subjects.startup_subjects(usable, probes), args.starts, workdir, live)
-    phase = load.measure_load(subjects.serving_subjects(usable), args.requests, args.seconds, workdir, live)
+    serving = subjects.serving_subjects(usable)
+    phase = load.measure_load(serving, found_scenarios, args.requests, args.seconds, workdir, live)
     return starts, phase, skipped, [s.worker for s in probes]
 
 

@@ -20,7 +20,7 @@ from workers_parity import project
 from workers_parity.bench import cpu
 from workers_parity.bench.memory import MemorySampler, memory_result
 from workers_parity.bench.results import LoadResult, MemoryResult
-from workers_parity.bench.scenarios import Endpoint, Scenario, scenarios
+from workers_parity.bench.scenarios import Endpoint, Scenario
 from workers_parity.bench.stats import ended_by, percentile, throughput
 from workers_parity.bench.subjects import Subject, new_server
 from workers_parity.bench.units import format_cpu, format_rate, format_seconds
@@ -46,8 +46,8 @@ class LoadPlan:
     seconds: float
 
 
-def plans(max_requests: int, seconds: float) -> list[LoadPlan]:
-    return [LoadPlan(scenario, max_requests, seconds) for scenario in scenarios()]
+def plans(scenarios: list[Scenario], max_requests: int, seconds: float) -> list[LoadPlan]:
+    return [LoadPlan(scenario, max_requests, seconds) for scenario in scenarios]
 
 
 def run_clients(host: str, port: int, plan: LoadPlan) -> tuple[list[ClientTally], float]:
@@ -155,11 +155,14 @@ class LoadPhase:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def measure_load(subjects: list[Subject], max_requests: int, seconds: float, workdir: Path, live: Fleet) -> LoadPhase:
+def measure_load(
+    subjects: list[Subject], scenarios: list[Scenario], max_requests: int, seconds: float, workdir: Path, live: Fleet
+) -> LoadPhase:
+    """Every scenario (scenarios.scenarios()) against every subject that started."""
     phase = LoadPhase()
     with MemorySampler() as sampler:
         servers = start_for_load(subjects, workdir, live, sampler, phase)
-        runs = plans(max_requests, seconds)
+        runs = plans(scenarios, max_requests, seconds)
         with progress.steps("load", len(runs) * len(servers)) as steps:
             for plan in runs:
                 for subject, server in servers.items():
