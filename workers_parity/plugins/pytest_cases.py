@@ -11,6 +11,7 @@ arguments, testpaths); with --workers-parity they are collected even when the ar
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -53,19 +54,19 @@ def pytest_configure(config: pytest.Config) -> None:
 def _reached(config: pytest.Config, path: Path) -> bool:
     """Does one of the run's arguments (a folder or the file itself) already collect this case file?"""
     here = config.invocation_params.dir
-    for arg in config.args:
-        given = (here / arg.split("::")[0]).resolve()
-        if given == path or given in path.parents:
-            return True
-    return False
+    return _under(path, ((here / arg.split("::")[0]).resolve() for arg in config.args))
 
 
 def _ignored(config: pytest.Config, path: Path) -> bool:
     """Does an `--ignore` leave this case file out? pytest would collect a file named on its command line anyway; a
     case file left out is not added, so that the report lists its cases as not run."""
     here = config.invocation_params.dir
-    ignored = {(here / given).resolve() for given in config.getoption("ignore") or []}
-    return not ignored.isdisjoint({path.resolve(), *path.resolve().parents})
+    return _under(path.resolve(), {(here / given).resolve() for given in config.getoption("ignore") or []})
+
+
+def _under(path: Path, given: Iterable[Path]) -> bool:
+    """Is the path one of the given paths, or inside one of them? (Stops at the first that holds it.)"""
+    return not {path, *path.parents}.isdisjoint(given)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
