@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from workers_parity import project
 from workers_parity.bench import cpu
+from workers_parity.bench.phases import PHASE_NAMES
 from workers_parity.bench.results import LoadResult, ParityRun, Ratio, StartupResult, TargetCheck
 from workers_parity.bench.stats import ratio
 from workers_parity.bench.subjects import NO_SNAPSHOT, WARM_SNAPSHOT
@@ -25,7 +26,7 @@ LAUNCHER_CPU_TARGET_MS = 0.02  # the direct host's launcher (Node) CPU per reque
 PROBE_START_TARGET_SECONDS = 2.0  # warm start of the plug-in's probe workers, spawn -> ready
 RESTORE_GROWTH_TOLERANCE = 1.25  # restore time per MiB of the largest snapshot over the smallest's
 PARITY_TARGET_SECONDS = 30.0  # a warm run of the project's own suite (ours: `./noxw -s parity`)
-RESTORE_PHASE = "Python boot or restore"
+RESTORE_PHASE = PHASE_NAMES["python-interpreter-up"]  # the phase a snapshot restore falls in
 
 
 def baseline_name() -> str:

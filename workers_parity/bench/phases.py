@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Iterable
+
+from workers_parity.bench.results import StartupResult
 
 SPAWN, ANSWER = "spawn", "answer"
 TIMING = re.compile(r"^timing: (\S+) (\d+(?:\.\d+)?)$", re.MULTILINE)
@@ -49,6 +52,12 @@ def durations(found: dict[str, float]) -> dict[str, float]:
             name = PHASE_NAMES["python-boot-begins"]  # JavaScript: workerd starts and listens in one phase
         phases[name] = max(0.0, found[later] - found[earlier])
     return phases
+
+
+def seen_in_order(results: Iterable[StartupResult]) -> list[str]:
+    """The names of the phases any of the results has, in the order the phases happen."""
+    seen = {name for r in results for name in r.phases}
+    return [name for name in dict.fromkeys(PHASE_NAMES.values()) if name in seen]
 
 
 def medians(starts: list[dict[str, float]]) -> dict[str, float]:

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from workers_parity.bench import cpu
 from workers_parity.bench.compare import restore_points
-from workers_parity.bench.phases import PHASE_NAMES
+from workers_parity.bench.phases import seen_in_order
 from workers_parity.bench.results import LoadResult, StartupResult
 from workers_parity.bench.scenarios import KIB
 
@@ -86,8 +86,7 @@ def phases_figure(results: list[StartupResult]) -> Figure | None:
     shown = [r for r in results if r.phases]
     if not shown:
         return None
-    seen = {name for r in shown for name in r.phases}
-    names = [name for name in dict.fromkeys(PHASE_NAMES.values()) if name in seen]  # in the order they happen
+    names = seen_in_order(shown)
     with matplotlib.rc_context(SVG_SETTINGS):
         figure = _figure(9, 0.42 * len(shown) + 1.6)
         axes = figure.add_subplot()

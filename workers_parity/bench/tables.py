@@ -10,7 +10,7 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from workers_parity.bench import cpu
-from workers_parity.bench.phases import PHASE_NAMES
+from workers_parity.bench.phases import seen_in_order
 from workers_parity.bench.results import (
     LoadResult,
     MemoryResult,
@@ -55,7 +55,6 @@ STARTUP_HEADERS = (
     "×js same host",
     "snapshot",
 )
-PHASE_ORDER = list(dict.fromkeys(PHASE_NAMES.values()))
 MEMORY_HEADERS = ("worker · runtime", "host", "peak RSS", "processes", "samples")
 PARITY_HEADERS = ("command", "warm run", "first run", "tests", "exit", "phases")
 HARNESS_HEADERS = ("target", "subject", "measured", "met")
@@ -115,13 +114,8 @@ def startup_rows(results: list[StartupResult]) -> list[list[str]]:
     ]
 
 
-def phase_headers(results: list[StartupResult]) -> list[str]:
-    seen = {name for r in results for name in r.phases}
-    return ["worker · runtime", *(name for name in PHASE_ORDER if name in seen)]
-
-
-def phase_rows(results: list[StartupResult]) -> list[list[str]]:
-    names = phase_headers(results)[1:]
+def phase_rows(results: list[StartupResult], names: list[str]) -> list[list[str]]:
+    """A row per result with phases: its median of each of `names` (seen_in_order)."""
     return [[r.subject, *(format_seconds(r.phases.get(name)) for name in names)] for r in results if r.phases]
 
 
@@ -144,6 +138,7 @@ def target_rows(checks: list[TargetCheck]) -> list[list[str]]:
 
 
 def sections(report: Report) -> list[tuple[str, Sequence[str], list[list[str]]]]:
+    phase_names = seen_in_order(report.startup)
     return [
         (
             "The language's cost: Python over JavaScript in the same host",
@@ -157,7 +152,11 @@ def sections(report: Report) -> list[tuple[str, Sequence[str], list[list[str]]]]
         ),
         ("CPU per request (ms, by process kind), latency and throughput", LOAD_HEADERS, load_rows(report.load)),
         ("Start-up: spawn -> ready (a 200 at the ready path)", STARTUP_HEADERS, startup_rows(report.startup)),
-        ("Start-up phases, direct hosts (medians)", phase_headers(report.startup), phase_rows(report.startup)),
+        (
+            "Start-up phases, direct hosts (medians)",
+            ["worker · runtime", *phase_names],
+            phase_rows(report.startup, phase_names),
+        ),
         ("Peak memory: RSS of the dev server's processes", MEMORY_HEADERS, memory_rows(report.memory)),
         ("Parity's own speed: the project's own suite, warm", PARITY_HEADERS, parity_rows(report.parity)),
         ("Targets", TARGET_HEADERS, target_rows(report.targets)),
