@@ -133,14 +133,17 @@ def runtime_flags(subject: Subject, snapshot_root: Path) -> tuple[str, ...]:
     return (*flags, "--snapshot-dir", str(snapshot_dir)) if snapshot_dir else flags
 
 
+def snapshots(snapshot_dir: Path | None) -> list[Path]:
+    """The snapshot files in the folder; none when there is no folder (or it is not one)."""
+    return list(snapshot_dir.glob("*.bin")) if snapshot_dir and snapshot_dir.is_dir() else []
+
+
 def snapshot_files(snapshot_dir: Path | None) -> set[str]:
-    return {path.name for path in snapshot_dir.glob("*.bin")} if snapshot_dir and snapshot_dir.is_dir() else set()
+    return {path.name for path in snapshots(snapshot_dir)}
 
 
 def snapshot_bytes(snapshot_dir: Path | None) -> int | None:
-    sizes = (
-        [path.stat().st_size for path in snapshot_dir.glob("*.bin")] if snapshot_dir and snapshot_dir.is_dir() else []
-    )
+    sizes = [path.stat().st_size for path in snapshots(snapshot_dir)]
     return max(sizes) if sizes else None
 
 
