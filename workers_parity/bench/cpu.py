@@ -16,6 +16,7 @@ from workers_parity.servers.devserver import DevServer, members
 from workers_parity.servers.registry import Host
 
 WORKERD, PROXY, NODE, OTHER = "workerd", "proxy workerd", "node", "other"
+KINDS = (WORKERD, PROXY, NODE, OTHER)  # in the order tables and plots show them
 
 
 @dataclass(frozen=True)

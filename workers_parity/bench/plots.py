@@ -19,7 +19,7 @@ from workers_parity.bench.scenarios import KIB
 # Text stays text (smaller, searchable); a fixed salt makes the same figure the same SVG.
 SVG_SETTINGS = {"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
 COLOURS = ("#0969da", "#bf3989", "#1a7f37", "#bc4c00", "#8250df", "#57606a", "#9a6700")
-KIND_COLOURS = {cpu.WORKERD: COLOURS[0], cpu.PROXY: COLOURS[3], cpu.NODE: COLOURS[2], cpu.OTHER: COLOURS[5]}
+KIND_COLOURS = dict(zip(cpu.KINDS, (COLOURS[0], COLOURS[3], COLOURS[2], COLOURS[5]), strict=True))
 MIB = 2**20
 
 

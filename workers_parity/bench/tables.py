@@ -31,14 +31,13 @@ from workers_parity.bench.units import (
 from workers_parity.render import markdown, terminal
 
 RATIO_HEADERS = ("scenario", "clients", "subject", "over", "CPU/req", "workerd CPU/req", "p50", "req/s")
-CPU_KINDS = (cpu.WORKERD, cpu.PROXY, cpu.NODE, cpu.OTHER)
 LOAD_HEADERS = (
     "scenario",
     "clients",
     "worker · runtime",
     "host",
     "CPU/req",
-    *(f"{kind}" for kind in CPU_KINDS),
+    *cpu.KINDS,
     "p50",
     "p99",
     "req/s",
@@ -57,7 +56,6 @@ STARTUP_HEADERS = (
 )
 MEMORY_HEADERS = ("worker · runtime", "host", "peak RSS", "processes", "samples")
 PARITY_HEADERS = ("command", "warm run", "first run", "tests", "exit", "phases")
-HARNESS_HEADERS = ("target", "subject", "measured", "met")
 TARGET_HEADERS = ("target", "subject", "measured", "met")
 VERDICTS = {True: "yes", False: "NO", None: "not checked"}
 
@@ -87,7 +85,7 @@ def load_rows(results: list[LoadResult]) -> list[list[str]]:
             r.subject,
             r.host,
             format_cpu(r.cpu_ms_per_request),
-            *(format_cpu(r.cpu_ms_by_kind[kind]) if kind in r.cpu_ms_by_kind else "–" for kind in CPU_KINDS),
+            *(format_cpu(r.cpu_ms_by_kind[kind]) if kind in r.cpu_ms_by_kind else "–" for kind in cpu.KINDS),
             format_seconds(r.p50_seconds),
             format_seconds(r.p99_seconds),
             format_rate(r.requests_per_second),
@@ -160,7 +158,7 @@ def sections(report: Report) -> list[tuple[str, Sequence[str], list[list[str]]]]
         ("Peak memory: RSS of the dev server's processes", MEMORY_HEADERS, memory_rows(report.memory)),
         ("Parity's own speed: the project's own suite, warm", PARITY_HEADERS, parity_rows(report.parity)),
         ("Targets", TARGET_HEADERS, target_rows(report.targets)),
-        ("The harness: workers-parity run on a two-worker project", HARNESS_HEADERS, target_rows(report.harness)),
+        ("The harness: workers-parity run on a two-worker project", TARGET_HEADERS, target_rows(report.harness)),
     ]
 
 
