@@ -152,7 +152,7 @@ def build_report(
     phase: load.LoadPhase,
     parity: ParityRun | None,
     skipped: dict[str, str],
-    measured_harness: list[TargetCheck] = (),
+    measured_harness: list[TargetCheck],
 ) -> Report:
     starts = compare.with_startup_ratios(starts)
     ratios = compare.load_ratios(phase.load)
@@ -170,7 +170,7 @@ def build_report(
         parity,
         compare.check_targets(starts, phase.load, ratios, parity),
         notes(settings),
-        list(measured_harness),
+        measured_harness,
     )
 
 
