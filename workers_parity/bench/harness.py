@@ -176,9 +176,9 @@ def checks(timings: list[tuple[float, dict[str, float]]], har_seconds: float, ca
             f"harness time <= {HARNESS_SECONDS:g} s", subject, format_seconds(harness), harness <= HARNESS_SECONDS
         )
     ]
+    target = f"replay >= {REPLAY_PER_SECOND:g} cases/s per worker"
     for worker in timings[0][1]:
         rate = statistics.median(rates[worker] for _, rates in timings if worker in rates)
-        target = f"replay >= {REPLAY_PER_SECOND:g} cases/s per worker"
         found.append(TargetCheck(target, worker, format_rate(rate), rate >= REPLAY_PER_SECOND))
     found.append(TargetCheck(target, "the harness alone (instant server)", format_rate(capacity), None))
     target = f"HAR import <= {HAR_SECONDS:g} s"
