@@ -36,7 +36,6 @@ class Options:
     base_urls: list[str] = field(default_factory=list)
     python_runtime: str | None = None
     command: str = "workers-parity run"
-    quiet: bool = False  # nothing printed but errors
     js_runtime: str | None = None  # workerd (wrangler dev) or direct; None: $PARITY_JS_RUNTIME or auto
 
 
@@ -55,7 +54,7 @@ def run(project: Project, options: Options) -> Outcome:
     the_run = record.new_run(project_suite, selection, options.command, sys.argv[1:])
     with fresh_state_folder() as state, fleet.Fleet() as running:
         began = time.monotonic()
-        urls, runs = start(selection, running, Path(state), project.reports / "logs", options.quiet)
+        urls, runs = start(selection, running, Path(state), project.reports / "logs")
         the_run.startup_seconds = time.monotonic() - began
         replayed = replay.replay(project_suite.cases, urls)
         for server in running.servers.values():
@@ -63,8 +62,7 @@ def run(project: Project, options: Options) -> Outcome:
         path = project.reports / RESULTS_NAME
         results.write(judged(project_suite, selection, the_run, runs, replayed), path)
         report, written = publish(path, project.reports)
-    if not options.quiet:
-        print_summary(report, written)
+    print_summary(report, written)
     return Outcome(report.exit_code, written)
 
 
@@ -96,12 +94,12 @@ def fresh_state_folder() -> tempfile.TemporaryDirectory:
 
 
 def start(
-    selection: Selection, running: fleet.Fleet, state: Path, logs: Path, quiet: bool = False
+    selection: Selection, running: fleet.Fleet, state: Path, logs: Path
 ) -> tuple[dict[str, str | None], list[results.WorkerRun]]:
     """Start every local target at once; each target's base URL (None: it did not start) and its record."""
     local = [target for target in selection.targets if target.choice is not None]
     servers = {target.id: running.add(target.id, _server(target, state, logs)) for target in local}
-    failures = running.start(on_ready=None if quiet else _announce) if servers else {}
+    failures = running.start(on_ready=_announce) if servers else {}
     urls: dict[str, str | None] = {}
     runs = []
     for target in selection.targets:
