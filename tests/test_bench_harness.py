@@ -41,6 +41,16 @@ def test_each_figure_is_checked_against_its_target() -> None:
     assert not found[("HAR import <= 5 s", "10,000 requests")].met
 
 
+def test_runs_in_which_no_worker_replayed_still_give_every_check() -> None:
+    """The harness alone and the HAR import are checked even when no worker has a replay rate (it once crashed)."""
+    found = [(c.target, c.subject) for c in harness.checks([(1.0, {})], 1.0, 900.0)]
+    assert found == [
+        ("harness time <= 2 s", "100 cases, 2 workers"),
+        ("replay >= 200 cases/s per worker", "the harness alone (instant server)"),
+        ("HAR import <= 5 s", "10,000 requests"),
+    ]
+
+
 def test_the_harness_alone_replays_faster_than_the_target(tmp_path: Path) -> None:
     (tmp_path / "parity-cases.toml").write_text(harness.more_cases(20))
     assert harness.harness_capacity(tmp_path, rounds=5) > harness.REPLAY_PER_SECOND
