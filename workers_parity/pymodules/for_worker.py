@@ -22,13 +22,6 @@ REMEMBERED = Path(".wrangler") / "workers-parity-python.json"
 SKIPPED_DIRS = {"__pycache__", "node_modules", ".wrangler", ".venv", ".git"}
 
 
-def python_of(folder: Path) -> releases.Choice:
-    """The Python Cloudflare gives the worker, by the compatibility settings of its wrangler config; a stand-in
-    found before, while still valid."""
-    chosen = _by_compatibility(folder)
-    return _remembered(folder, chosen) or chosen
-
-
 def sync(folder: Path) -> releases.Choice:
     """python_modules/ for the worker's Python; the Python it is for."""
     return _for_its_python(folder, lambda target: install.sync_python_modules(folder, target=target))
