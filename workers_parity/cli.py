@@ -88,7 +88,7 @@ def run_dev(args: argparse.Namespace) -> int:
 
 def dev_workers(args: argparse.Namespace) -> list[Worker]:
     """The folders named; else this folder if it is a worker; else the project's workers (--worker narrows)."""
-    folders = args.folders or ([Path.cwd()] if _is_worker_folder(Path.cwd()) and not args.worker else [])
+    folders = args.folders or ([Path.cwd()] if wrangler.has_config(Path.cwd()) and not args.worker else [])
     if folders:
         first = args.port or project.DEFAULT_PORT
         return [project.worker_from_folder(folder, port=first + index) for index, folder in enumerate(folders)]
@@ -96,10 +96,6 @@ def dev_workers(args: argparse.Namespace) -> list[Worker]:
     if args.port is not None:
         workers = [_with_port(worker, args.port + index) for index, worker in enumerate(workers)]
     return workers
-
-
-def _is_worker_folder(folder: Path) -> bool:
-    return any((folder / name).is_file() for name in wrangler.CONFIG_NAMES)
 
 
 def _with_port(worker: Worker, port: int) -> Worker:
@@ -129,7 +125,7 @@ def targets(args: argparse.Namespace) -> list[Path]:
     """Folders or worker ids; none means this folder if it is a worker, else every Python worker of the project."""
     if args.targets:
         return [_folder_of(target) for target in args.targets]
-    if _is_worker_folder(Path.cwd()):
+    if wrangler.has_config(Path.cwd()):
         return [Path.cwd()]
     return [worker.folder for worker in project.workers() if worker.is_python]
 

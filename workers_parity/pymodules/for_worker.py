@@ -35,7 +35,7 @@ def write_lock(folder: Path) -> tuple[Path, releases.Choice]:
 
 
 def _by_compatibility(folder: Path) -> releases.Choice:
-    if not any((folder / name).is_file() for name in wrangler.CONFIG_NAMES):
+    if not wrangler.has_config(folder):
         return releases.Choice(releases.NEWEST, "the newest: no wrangler config names a compatibility date")
     config = wrangler.read(folder)
     date = config.compatibility_date or datetime.date.today().isoformat()  # wrangler dev's default
