@@ -189,9 +189,9 @@ def test_the_runtime_exits_when_its_parent_dies(tmp_path: Path) -> None:
     """Started by hand from a shell that then dies, the runtime and its workerd go too."""
     worker = probe_worker(tmp_path / "worker")
     server = offline_server(worker, tmp_path)
-    runtimes.prepare(worker, Runtime.PYODIDE_WORKERD)
+    python = runtimes.prepare(worker, Runtime.PYODIDE_WORKERD)
     launch = runtimes.launch(
-        worker, Runtime.PYODIDE_WORKERD, port=server.port, host="127.0.0.1", state_dir=tmp_path / "s"
+        worker, Runtime.PYODIDE_WORKERD, port=server.port, host="127.0.0.1", state_dir=tmp_path / "s", python=python
     )
     log = tmp_path / "orphan.log"
     shell = subprocess.Popen(

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from workers_parity import project
 from workers_parity.project import ConfigError, wrangler
-from workers_parity.servers import liveservers, parentwatch, runtimes, toolchain
+from workers_parity.servers import liveservers, parentwatch, toolchain
 from workers_parity.servers.registry import Worker
 
 COMMANDS = ("dev", "lock", "sync", "doctor", "stop", "wrangler", "run", "init", "import-har", "fuzz")
@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from workers_parity import commands as parity_commands
+
     top = argparse.ArgumentParser(prog="workers-parity", description=__doc__.splitlines()[0])
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     dev = commands.add_parser("dev", help="serve worker folders offline until Ctrl-C, as `wrangler dev` does")
@@ -53,12 +55,7 @@ def parser() -> argparse.ArgumentParser:
     dev.add_argument("--test-scheduled", action="store_true", help="serve /cdn-cgi/handler/scheduled, as wrangler")
     dev.add_argument("--quiet", action="store_true", help="do not echo the servers' logs (their log files still fill)")
     dev.add_argument("--worker", action="append", metavar="ID", help="of the project's workers, only this one")
-    dev.add_argument("--python-runtime", choices=[c for c in runtimes.RUNTIME_CHOICES if c != runtimes.ALL])
-    dev.add_argument(
-        "--js-runtime",
-        choices=[c for c in runtimes.JS_RUNTIME_CHOICES if c != runtimes.ALL],
-        help="host for JavaScript folders: workerd under wrangler dev (auto), or direct",
-    )
+    parity_commands.add_runtime_options(dev, javascript="folders")
     for name, what in (("lock", "resolve into pylock.toml"), ("sync", "fill python_modules/ from pylock.toml")):
         command = commands.add_parser(name, help=f"Python worker folders: {what}")
         command.add_argument("targets", nargs="*", metavar="FOLDER", help="folders or worker ids (default: here)")
@@ -66,8 +63,6 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("stop", help="stop every dev server of this project that a run left behind")
     passed_on = commands.add_parser("wrangler", help="run the pinned wrangler with our Node (any other command too)")
     passed_on.add_argument("args", nargs=argparse.REMAINDER)
-    from workers_parity import commands as parity_commands
-
     parity_commands.add_parsers(commands)
     return top
 
@@ -88,7 +83,7 @@ def run_dev(args: argparse.Namespace) -> int:
 
 def dev_workers(args: argparse.Namespace) -> list[Worker]:
     """The folders named; else this folder if it is a worker; else the project's workers (--worker narrows)."""
-    folders = args.folders or ([Path.cwd()] if _is_worker_folder(Path.cwd()) and not args.worker else [])
+    folders = args.folders or ([Path.cwd()] if wrangler.has_config(Path.cwd()) and not args.worker else [])
     if folders:
         first = args.port or project.DEFAULT_PORT
         return [project.worker_from_folder(folder, port=first + index) for index, folder in enumerate(folders)]
@@ -96,10 +91,6 @@ def dev_workers(args: argparse.Namespace) -> list[Worker]:
     if args.port is not None:
         workers = [_with_port(worker, args.port + index) for index, worker in enumerate(workers)]
     return workers
-
-
-def _is_worker_folder(folder: Path) -> bool:
-    return any((folder / name).is_file() for name in wrangler.CONFIG_NAMES)
 
 
 def _with_port(worker: Worker, port: int) -> Worker:
@@ -129,7 +120,7 @@ def targets(args: argparse.Namespace) -> list[Path]:
     """Folders or worker ids; none means this folder if it is a worker, else every Python worker of the project."""
     if args.targets:
         return [_folder_of(target) for target in args.targets]
-    if _is_worker_folder(Path.cwd()):
+    if wrangler.has_config(Path.cwd()):
         return [Path.cwd()]
     return [worker.folder for worker in project.workers() if worker.is_python]
 

@@ -34,11 +34,17 @@ def _add_selection(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--base-url", action="append", default=[], metavar="NAME=URL", help="reach this worker at URL, start nothing"
     )
+    add_runtime_options(command)
+
+
+def add_runtime_options(command: argparse.ArgumentParser, javascript: str = "workers") -> None:
+    """--python-runtime and --js-runtime (any runtime of the language, or auto; not all), for run, fuzz and dev;
+    `javascript` is what the help says the JavaScript runtime hosts (dev: "folders")."""
     command.add_argument("--python-runtime", choices=[c for c in runtimes.RUNTIME_CHOICES if c != runtimes.ALL])
     command.add_argument(
         "--js-runtime",
         choices=[c for c in runtimes.JS_RUNTIME_CHOICES if c != runtimes.ALL],
-        help="host for JavaScript workers: workerd under wrangler dev (auto), or direct",
+        help=f"host for JavaScript {javascript}: workerd under wrangler dev (auto), or direct",
     )
 
 

@@ -41,7 +41,7 @@ def find_worker_folders(root: Path) -> list[Path]:
         subfolders[:] = sorted(name for name in subfolders if name not in SKIPPED and not name.startswith("."))
         if len(here.relative_to(root).parts) >= DEPTH:
             subfolders[:] = []
-        if any((here / name).is_file() for name in wrangler.CONFIG_NAMES):
+        if wrangler.has_config(here):
             found.append(here)
             subfolders[:] = []  # a worker's own folders hold no other worker
     return found

@@ -30,6 +30,11 @@ class WranglerConfig:
     d1_databases: tuple[D1Database, ...]
 
 
+def has_config(folder: Path) -> bool:
+    """Whether the folder holds a wrangler config: a worker folder."""
+    return any((folder / name).is_file() for name in CONFIG_NAMES)
+
+
 def config_path(folder: Path) -> Path:
     if not folder.is_dir():
         raise WranglerConfigError(f"{folder}: no such folder")

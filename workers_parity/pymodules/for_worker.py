@@ -22,13 +22,6 @@ REMEMBERED = Path(".wrangler") / "workers-parity-python.json"
 SKIPPED_DIRS = {"__pycache__", "node_modules", ".wrangler", ".venv", ".git"}
 
 
-def python_of(folder: Path) -> releases.Choice:
-    """The Python Cloudflare gives the worker, by the compatibility settings of its wrangler config; a stand-in
-    found before, while still valid."""
-    chosen = _by_compatibility(folder)
-    return _remembered(folder, chosen) or chosen
-
-
 def sync(folder: Path) -> releases.Choice:
     """python_modules/ for the worker's Python; the Python it is for."""
     return _for_its_python(folder, lambda target: install.sync_python_modules(folder, target=target))
@@ -42,7 +35,7 @@ def write_lock(folder: Path) -> tuple[Path, releases.Choice]:
 
 
 def _by_compatibility(folder: Path) -> releases.Choice:
-    if not any((folder / name).is_file() for name in wrangler.CONFIG_NAMES):
+    if not wrangler.has_config(folder):
         return releases.Choice(releases.NEWEST, "the newest: no wrangler config names a compatibility date")
     config = wrangler.read(folder)
     date = config.compatibility_date or datetime.date.today().isoformat()  # wrangler dev's default

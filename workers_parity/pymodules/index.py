@@ -10,21 +10,16 @@ import urllib.request
 from dataclasses import dataclass
 
 from workers_parity.pymodules.errors import IndexUnreachable, PythonModulesError
+from workers_parity.pymodules.packaging_compat import (
+    InvalidSdistFilename,
+    InvalidSpecifier,
+    InvalidWheelFilename,
+    SpecifierSet,
+    Version,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 from workers_parity.pymodules.pip import Requirement, unreachable_indexes
-
-try:
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
-    from packaging.version import Version
-except ImportError:  # a bare Python with pip still has pip's vendored copy
-    from pip._vendor.packaging.specifiers import InvalidSpecifier, SpecifierSet
-    from pip._vendor.packaging.utils import (
-        InvalidSdistFilename,
-        InvalidWheelFilename,
-        parse_sdist_filename,
-        parse_wheel_filename,
-    )
-    from pip._vendor.packaging.version import Version
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 TIMEOUT = 30

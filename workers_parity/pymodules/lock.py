@@ -87,7 +87,10 @@ def ensure_lock(folder: Path, *, target: PythonTarget = DEFAULT_TARGET, python: 
         same_target = recorded(data).platforms in ((), target.platforms)
         preferred = earlier_packages(data, path) if same_target else []
         relock(folder, requirements, target, python, reason, preferred)
-    return load_lock(folder, target)
+        return load_lock(folder, target)
+    # Current: load_lock would only read and check the same files again. Its Lock names the resolved path.
+    path = Path(folder).resolve() / LOCK_NAME
+    return Lock(path, packages_of(data, path))
 
 
 def earlier_packages(data: dict, path: Path) -> list[Locked]:

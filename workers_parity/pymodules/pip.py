@@ -18,14 +18,8 @@ import urllib.request
 from pathlib import Path
 
 from workers_parity.pymodules.errors import HashMismatch, IndexUnreachable, PythonModulesError
+from workers_parity.pymodules.packaging_compat import InvalidRequirement, Requirement, Version
 from workers_parity.pymodules.target import PythonTarget
-
-try:
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.version import Version
-except ImportError:  # a bare Python with pip still has pip's vendored copy
-    from pip._vendor.packaging.requirements import InvalidRequirement, Requirement
-    from pip._vendor.packaging.version import Version
 
 __all__ = ["InvalidRequirement", "Requirement"]
 

@@ -5,6 +5,7 @@ the source distribution and its hash; every install builds it again the same way
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -190,17 +191,33 @@ def native_build_requirement(source: Source) -> str | None:
 def sdist_pyproject(source: Source) -> dict:
     """The top pyproject.toml of the source distribution; {} when it has none (a setup.py build) or is unreadable."""
     try:
-        with urllib.request.urlopen(source.url, timeout=index.TIMEOUT) as got:
-            data = got.read()
-    except (OSError, ValueError):
+        text = downloaded_pyproject_text(source.url, source.sha256, source.filename)
+    except NotDownloaded:
         return {}
-    if hashlib.sha256(data).hexdigest() != source.sha256:
-        return {}  # pip's own download is hash-checked and fails the build
-    text = member_text(data, source.filename)
     try:
         return tomllib.loads(text) if text else {}
     except tomllib.TOMLDecodeError:
         return {}
+
+
+class NotDownloaded(Exception):
+    """The source distribution could not be downloaded, or not with its hash: tried again when asked again."""
+
+
+# A resolution looks at a source distribution before pip builds it (check_not_native_on_index) and again when it
+# builds it (build_pure_wheel): one download. Only a file that matched its sha256 is remembered, and what it holds
+# cannot change; a failed download raises, and functools does not remember a call that raised.
+@functools.lru_cache(maxsize=64)
+def downloaded_pyproject_text(url: str, sha256: str, filename: str) -> str | None:
+    """The text of the top pyproject.toml of the source distribution at url, None when it has none."""
+    try:
+        with urllib.request.urlopen(url, timeout=index.TIMEOUT) as got:
+            data = got.read()
+    except (OSError, ValueError):
+        raise NotDownloaded(url) from None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise NotDownloaded(url)  # pip's own download is hash-checked and fails the build
+    return member_text(data, filename)
 
 
 def member_text(archive: bytes, filename: str) -> str | None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-try:
-    from packaging.tags import Tag, compatible_tags, cpython_tags
-    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-except ImportError:  # a bare Python with pip still has pip's vendored copy
-    from pip._vendor.packaging.tags import Tag, compatible_tags, cpython_tags
-    from pip._vendor.packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from workers_parity.pymodules.packaging_compat import (
+    InvalidWheelFilename,
+    Tag,
+    compatible_tags,
+    cpython_tags,
+    parse_wheel_filename,
+)
 
 
 @dataclass(frozen=True)

@@ -179,13 +179,15 @@ def prepare(worker: Worker, runtime: str) -> releases.Choice | None:
 def launch(
     worker: Worker, runtime: str, *, port: int, host: str, state_dir: Path, python: releases.Choice | None = None
 ) -> Launch:
+    """python: what prepare returned; a Pyodide runtime (pyodide-workerd, pyodide-wrangler) requires it."""
     return record(runtime).launch(worker, port, host, state_dir, python)
 
 
 def _pyodide_workerd_launch(
     worker: Worker, port: int, host: str, state_dir: Path, python: releases.Choice | None
 ) -> Launch:
-    python = python or for_worker.python_of(worker.folder)
+    if python is None:
+        raise ValueError(f"{worker.name}: a Pyodide runtime launches with the Python that runtimes.prepare chose")
     argv = [str(toolchain.node_binary()), str(PYODIDE_WORKERD), "--worker-dir", str(worker.folder)]
     argv += ["--pyodide-package", python.release.npm_package]
     cache.prune_snapshots()
