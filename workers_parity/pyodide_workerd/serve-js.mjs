@@ -7,7 +7,7 @@ import fs from "node:fs";
 import module from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { bindingOptions, cachedWranglerReading, configFile, StartupError, supportedDate } from "./config.mjs";
+import { bindingOptions, cachedWranglerReading, checkedMain, configFile, supportedDate } from "./config.mjs";
 import {
   enableTimings,
   exitWithParent,
@@ -47,6 +47,7 @@ const JS_RULES = [
   { type: "CommonJS", include: ["**/*.cjs"] },
 ];
 const SKIPPED = new Set(["node_modules", OURS]);
+const JS_MAIN = { extension: /\.m?js$/, named: "a .js or .mjs module (no bundler here: use wrangler dev)" };
 
 function parseOptions(argv) {
   const { values, port } = launcherArguments(argv, OPTIONS, USAGE);
@@ -63,16 +64,7 @@ function parseOptions(argv) {
 function readJsWorker(workerDir) {
   const configPath = configFile(workerDir);
   const { config, workerOptions } = cachedWranglerReading(workerDir, configPath);
-  if (typeof config.main !== "string" || config.main === "") {
-    throw new StartupError(`${configPath} has no "main" entry module`);
-  }
-  const mainPath = path.resolve(path.dirname(configPath), config.main);
-  if (!/\.m?js$/.test(mainPath)) {
-    throw new StartupError(
-      `"main" must name a .js or .mjs module (no bundler here: use wrangler dev), got ${config.main}`,
-    );
-  }
-  if (!fs.existsSync(mainPath)) throw new StartupError(`entry module ${config.main} does not exist in ${workerDir}`);
+  const mainPath = checkedMain(config, workerDir, configPath, JS_MAIN);
   return {
     name: config.name ?? path.basename(workerDir),
     mainPath,
