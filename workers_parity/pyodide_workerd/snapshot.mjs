@@ -46,7 +46,7 @@ function importedNames(list) {
 }
 
 // Everything that changes the memory image: Pyodide, the runtime's own code, the interpreter
-// set-up (flags, preloaded modules) and every file under python_modules.
+// set-up (flags, preloaded modules) and every file under python_modules (serve.mjs has made sure it exists).
 export function snapshotKey({ pyodideVersion, config, preload }) {
   const parts = {
     pyodide: pyodideVersion,
@@ -62,7 +62,6 @@ export function snapshotKey({ pyodideVersion, config, preload }) {
 }
 
 export function sdkVersion(pythonModulesDir) {
-  if (!fs.existsSync(pythonModulesDir)) return null;
   const distInfo = fs.readdirSync(pythonModulesDir).find((name) => /^workers_runtime_sdk-.*\.dist-info$/.test(name));
   return distInfo ? distInfo.slice("workers_runtime_sdk-".length, -".dist-info".length) : null;
 }
@@ -129,7 +128,6 @@ function runtimeSources() {
 }
 
 function packageFiles(dir) {
-  if (!fs.existsSync(dir)) return [];
   return listFiles(dir).filter((file) => !file.split(path.sep).includes("__pycache__"));
 }
 
