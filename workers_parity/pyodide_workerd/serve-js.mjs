@@ -21,6 +21,7 @@ import {
   watchSources,
   withoutMiniflareSignalHandlers,
 } from "./launcher.mjs";
+import { listFiles, toPosix } from "./modules.mjs";
 import { packageRequire as require } from "./packages.mjs";
 
 module.enableCompileCache?.();
@@ -86,7 +87,8 @@ function workerModules(worker) {
     { type: "ESModule", path: ownMain, contents: mainSource(entry) },
     { type: "ESModule", path: requestLog, contents: fs.readFileSync(REQUEST_LOG, "utf8") },
   ];
-  for (const file of listFiles(worker.root)) {
+  const skipped = (part) => SKIPPED.has(part) || part.startsWith(".");
+  for (const file of listFiles(worker.root, skipped).map(toPosix)) {
     const type = worker.rules.find((rule) => rule.include.some((glob) => path.matchesGlob(file, glob)))?.type;
     if (type) modules.push({ type, path: path.join(worker.root, file) });
   }
@@ -101,19 +103,6 @@ function mainSource(entry) {
     `export default withRequestLog(${JSON.stringify(NAME)}, worker.default);`,
     "",
   ].join("\n");
-}
-
-function listFiles(dir) {
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => toPosix(path.relative(dir, path.join(entry.parentPath, entry.name))))
-    .filter((file) => !file.split("/").some((part) => SKIPPED.has(part) || part.startsWith(".")))
-    .sort();
-}
-
-function toPosix(file) {
-  return file.split(path.sep).join("/");
 }
 
 function settings(worker, options) {

@@ -3,6 +3,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { listFiles } from "./modules.mjs";
 
 const RUNTIME_DIR = path.dirname(fileURLToPath(import.meta.url));
 const SNAPSHOT_PREFIX = "snapshot-";
@@ -128,15 +129,7 @@ function runtimeSources() {
 }
 
 function packageFiles(dir) {
-  return listFiles(dir).filter((file) => !file.split(path.sep).includes("__pycache__"));
-}
-
-function listFiles(dir) {
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
-    .sort();
+  return listFiles(dir, (part) => part === "__pycache__");
 }
 
 // Package files are identified by path, size and mtime (fast); the runtime's few files by content.
