@@ -15,11 +15,13 @@ import {
   launcherArguments,
   log,
   loggingOptions,
+  reloadWorker,
   runMain,
   servingOptions,
   timing,
   watchSources,
   withoutMiniflareSignalHandlers,
+  workerdVersion,
 } from "./launcher.mjs";
 import { listFiles, toPosix } from "./modules.mjs";
 import { packageRequire as require } from "./packages.mjs";
@@ -132,17 +134,9 @@ async function main() {
   installShutdown(miniflare);
   const url = await miniflare.ready;
   timing("workerd-listening");
-  log(`Ready on ${url.origin} (direct, workerd ${require("workerd/package.json").version})`);
-  if (options.watch) watchSources(worker.root, (file) => reload(miniflare, worker, options, `${file} changed`));
-}
-
-async function reload(miniflare, worker, options, why) {
-  try {
-    await miniflare.setOptions(settings(worker, options));
-    log(`reloaded: ${why}`);
-  } catch (error) {
-    console.error(`[${NAME}] reload failed: ${error.message}`);
-  }
+  log(`Ready on ${url.origin} (direct, workerd ${workerdVersion()})`);
+  const reload = (file) => reloadWorker(NAME, miniflare, () => settings(worker, options), `${file} changed`);
+  if (options.watch) watchSources(worker.root, reload);
 }
 
 runMain(NAME, main);

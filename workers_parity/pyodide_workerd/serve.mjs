@@ -14,11 +14,13 @@ import {
   log,
   loggingOptions,
   printWorkerdLine,
+  reloadWorker,
   runMain,
   servingOptions,
   timing,
   watchSources,
   withoutMiniflareSignalHandlers,
+  workerdVersion,
 } from "./launcher.mjs";
 import { BOOT_BEGINS, FATAL_MARKER, INTERPRETER_UP, MISSING_EXPORTS_MARKER } from "./host/markers.mjs";
 import { hostModules, MODULES_ROOT } from "./modules.mjs";
@@ -152,10 +154,6 @@ function pyodideVersion(options) {
   return require(`${options.pyodidePackage}/package.json`).version;
 }
 
-function workerdVersion() {
-  return require("workerd/package.json").version;
-}
-
 async function main() {
   const options = parseOptions(process.argv.slice(2));
   enableTimings(options.timings);
@@ -212,13 +210,8 @@ class Server {
     return await this.miniflare.ready;
   }
 
-  async reload(why) {
-    try {
-      await this.miniflare.setOptions(this.settings());
-      log(`reloaded: ${why}`);
-    } catch (error) {
-      console.error(`[pyodide-workerd] reload failed: ${error.message}`);
-    }
+  reload(why) {
+    return reloadWorker(NAME, this.miniflare, () => this.settings(), why);
   }
 
   settings() {
