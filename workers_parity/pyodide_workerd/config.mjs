@@ -26,7 +26,7 @@ const NOT_BINDINGS = [
 export function readWorkerConfig(workerDir) {
   const configPath = configFile(workerDir);
   const { config, workerOptions } = cachedWranglerReading(workerDir, configPath);
-  const mainPath = checkedMain(config, workerDir, configPath);
+  const mainPath = checkedMain(config, workerDir, configPath, PYTHON_MAIN);
   const flags = config.compatibility_flags ?? [];
   const compatibilityDate = supportedDate(config.compatibility_date);
   return {
@@ -91,12 +91,16 @@ export function configFile(workerDir) {
   return found;
 }
 
-function checkedMain(config, workerDir, configPath) {
+const PYTHON_MAIN = { extension: /\.py$/, named: "a .py module" };
+
+// The config's `main` as an absolute path, resolved against the worker folder (where configFile finds the config):
+// it must be given, end as the host needs (`extension`, which the error calls `named`) and exist.
+export function checkedMain(config, workerDir, configPath, { extension, named }) {
   if (typeof config.main !== "string" || config.main === "") {
     throw new StartupError(`${configPath} has no "main" entry module`);
   }
   const mainPath = path.resolve(workerDir, config.main);
-  if (!mainPath.endsWith(".py")) throw new StartupError(`"main" must name a .py module, got ${config.main}`);
+  if (!extension.test(mainPath)) throw new StartupError(`"main" must name ${named}, got ${config.main}`);
   if (!fs.existsSync(mainPath)) throw new StartupError(`entry module ${config.main} does not exist in ${workerDir}`);
   return mainPath;
 }

@@ -71,6 +71,21 @@ function quietLog(name) {
   return new withoutReady(LogLevel.INFO, { prefix: name });
 }
 
+// The worker served again with new settings (made by `settings()`: a failure to make them fails the reload too); a
+// reload that fails is said, and the worker served before stays.
+export async function reloadWorker(name, miniflare, settings, why) {
+  try {
+    await miniflare.setOptions(settings());
+    log(`reloaded: ${why}`);
+  } catch (error) {
+    console.error(`[${name}] reload failed: ${error.message}`);
+  }
+}
+
+export function workerdVersion() {
+  return require("workerd/package.json").version;
+}
+
 // Reload on edit, as `wrangler dev` does.
 export function watchSources(dir, reload) {
   let timer = null;

@@ -29,9 +29,9 @@ export function hostModules(settings) {
   const { config, mode, snapshot, exportNames, pyodidePackage } = settings;
   const roots = { runtime: PYTHON_DIR, python_modules: config.pythonModulesDir, src: config.srcDir };
   const groups = {
-    runtime: listFiles(PYTHON_DIR),
-    python_modules: listFiles(config.pythonModulesDir),
-    src: listFiles(config.srcDir).filter((file) => !file.split(path.sep)[0].startsWith("python_modules")),
+    runtime: filesOf(PYTHON_DIR),
+    python_modules: filesOf(config.pythonModulesDir),
+    src: filesOf(config.srcDir).filter((file) => !file.split(path.sep)[0].startsWith("python_modules")),
   };
   const pyodideDir = path.dirname(packageRequire.resolve(`${pyodidePackage}/package.json`));
   const modules = [
@@ -143,16 +143,22 @@ function versionOf(packageDir) {
   return JSON.parse(fs.readFileSync(path.join(packageDir, "package.json"), "utf8")).version;
 }
 
-function listFiles(dir) {
-  if (!fs.existsSync(dir)) return [];
+// A folder's files for the module list; one that is gone (python_modules/ deleted before a reload) has none.
+function filesOf(dir) {
+  return fs.existsSync(dir) ? listFiles(dir, (part) => SKIPPED.has(part)) : [];
+}
+
+// Every file under `dir` as a path relative to it, sorted; a path with a part (folder or file name) that
+// `skipped(part)` is true for is left out.
+export function listFiles(dir, skipped = () => false) {
   return fs
     .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
-    .filter((file) => !file.split(path.sep).some((part) => SKIPPED.has(part)))
+    .filter((file) => !file.split(path.sep).some((part) => skipped(part)))
     .sort();
 }
 
-function toPosix(file) {
+export function toPosix(file) {
   return file.split(path.sep).join("/");
 }

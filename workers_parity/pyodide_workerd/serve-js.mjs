@@ -7,7 +7,7 @@ import fs from "node:fs";
 import module from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { bindingOptions, cachedWranglerReading, configFile, StartupError, supportedDate } from "./config.mjs";
+import { bindingOptions, cachedWranglerReading, checkedMain, configFile, supportedDate } from "./config.mjs";
 import {
   enableTimings,
   exitWithParent,
@@ -15,12 +15,15 @@ import {
   launcherArguments,
   log,
   loggingOptions,
+  reloadWorker,
   runMain,
   servingOptions,
   timing,
   watchSources,
   withoutMiniflareSignalHandlers,
+  workerdVersion,
 } from "./launcher.mjs";
+import { listFiles, toPosix } from "./modules.mjs";
 import { packageRequire as require } from "./packages.mjs";
 
 module.enableCompileCache?.();
@@ -47,6 +50,7 @@ const JS_RULES = [
   { type: "CommonJS", include: ["**/*.cjs"] },
 ];
 const SKIPPED = new Set(["node_modules", OURS]);
+const JS_MAIN = { extension: /\.m?js$/, named: "a .js or .mjs module (no bundler here: use wrangler dev)" };
 
 function parseOptions(argv) {
   const { values, port } = launcherArguments(argv, OPTIONS, USAGE);
@@ -63,16 +67,7 @@ function parseOptions(argv) {
 function readJsWorker(workerDir) {
   const configPath = configFile(workerDir);
   const { config, workerOptions } = cachedWranglerReading(workerDir, configPath);
-  if (typeof config.main !== "string" || config.main === "") {
-    throw new StartupError(`${configPath} has no "main" entry module`);
-  }
-  const mainPath = path.resolve(path.dirname(configPath), config.main);
-  if (!/\.m?js$/.test(mainPath)) {
-    throw new StartupError(
-      `"main" must name a .js or .mjs module (no bundler here: use wrangler dev), got ${config.main}`,
-    );
-  }
-  if (!fs.existsSync(mainPath)) throw new StartupError(`entry module ${config.main} does not exist in ${workerDir}`);
+  const mainPath = checkedMain(config, workerDir, configPath, JS_MAIN);
   return {
     name: config.name ?? path.basename(workerDir),
     mainPath,
@@ -94,7 +89,8 @@ function workerModules(worker) {
     { type: "ESModule", path: ownMain, contents: mainSource(entry) },
     { type: "ESModule", path: requestLog, contents: fs.readFileSync(REQUEST_LOG, "utf8") },
   ];
-  for (const file of listFiles(worker.root)) {
+  const skipped = (part) => SKIPPED.has(part) || part.startsWith(".");
+  for (const file of listFiles(worker.root, skipped).map(toPosix)) {
     const type = worker.rules.find((rule) => rule.include.some((glob) => path.matchesGlob(file, glob)))?.type;
     if (type) modules.push({ type, path: path.join(worker.root, file) });
   }
@@ -109,19 +105,6 @@ function mainSource(entry) {
     `export default withRequestLog(${JSON.stringify(NAME)}, worker.default);`,
     "",
   ].join("\n");
-}
-
-function listFiles(dir) {
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => toPosix(path.relative(dir, path.join(entry.parentPath, entry.name))))
-    .filter((file) => !file.split("/").some((part) => SKIPPED.has(part) || part.startsWith(".")))
-    .sort();
-}
-
-function toPosix(file) {
-  return file.split(path.sep).join("/");
 }
 
 function settings(worker, options) {
@@ -151,17 +134,9 @@ async function main() {
   installShutdown(miniflare);
   const url = await miniflare.ready;
   timing("workerd-listening");
-  log(`Ready on ${url.origin} (direct, workerd ${require("workerd/package.json").version})`);
-  if (options.watch) watchSources(worker.root, (file) => reload(miniflare, worker, options, `${file} changed`));
-}
-
-async function reload(miniflare, worker, options, why) {
-  try {
-    await miniflare.setOptions(settings(worker, options));
-    log(`reloaded: ${why}`);
-  } catch (error) {
-    console.error(`[${NAME}] reload failed: ${error.message}`);
-  }
+  log(`Ready on ${url.origin} (direct, workerd ${workerdVersion()})`);
+  const reload = (file) => reloadWorker(NAME, miniflare, () => settings(worker, options), `${file} changed`);
+  if (options.watch) watchSources(worker.root, reload);
 }
 
 runMain(NAME, main);

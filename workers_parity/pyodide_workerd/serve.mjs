@@ -14,12 +14,15 @@ import {
   log,
   loggingOptions,
   printWorkerdLine,
+  reloadWorker,
   runMain,
   servingOptions,
   timing,
   watchSources,
   withoutMiniflareSignalHandlers,
+  workerdVersion,
 } from "./launcher.mjs";
+import { BOOT_BEGINS, FATAL_MARKER, INTERPRETER_UP, MISSING_EXPORTS_MARKER } from "./host/markers.mjs";
 import { hostModules, MODULES_ROOT } from "./modules.mjs";
 import { packageRequire as require } from "./packages.mjs";
 import { runWranglerDev, writeWranglerFolder } from "./wrangler-dev.mjs";
@@ -49,13 +52,11 @@ const OPTIONS = {
 };
 const HOSTS = ["direct", "wrangler-dev"];
 const NAME = "pyodide-workerd";
-const MISSING_EXPORTS_MARKER = "pyodide-workerd: entrypoint classes not exported:"; // host/host.mjs says these
-const FATAL_MARKER = "pyodide-workerd: Python suffered a fatal error";
 // The host's start-up lines (host/host.mjs) and the phase each ends; the first two only with --timings.
 const HOST_MARKS = [
-  [/^\[pyodide-workerd\] Python boot begins/, "python-boot-begins"],
-  [/^\[pyodide-workerd\] Python interpreter up/, "python-interpreter-up"],
-  [/^\[pyodide-workerd\] Python \S+ ready/, "python-ready"],
+  [(message) => message.startsWith(`[pyodide-workerd] ${BOOT_BEGINS}`), "python-boot-begins"],
+  [(message) => message.startsWith(`[pyodide-workerd] ${INTERPRETER_UP}`), "python-interpreter-up"],
+  [(message) => /^\[pyodide-workerd\] Python \S+ ready/.test(message), "python-ready"],
 ];
 
 function parseOptions(argv) {
@@ -153,10 +154,6 @@ function pyodideVersion(options) {
   return require(`${options.pyodidePackage}/package.json`).version;
 }
 
-function workerdVersion() {
-  return require("workerd/package.json").version;
-}
-
 async function main() {
   const options = parseOptions(process.argv.slice(2));
   enableTimings(options.timings);
@@ -213,13 +210,8 @@ class Server {
     return await this.miniflare.ready;
   }
 
-  async reload(why) {
-    try {
-      await this.miniflare.setOptions(this.settings());
-      log(`reloaded: ${why}`);
-    } catch (error) {
-      console.error(`[pyodide-workerd] reload failed: ${error.message}`);
-    }
+  reload(why) {
+    return reloadWorker(NAME, this.miniflare, () => this.settings(), why);
   }
 
   settings() {
@@ -242,7 +234,7 @@ class Server {
   relay(entry) {
     const { message } = entry;
     printWorkerdLine(entry);
-    const mark = HOST_MARKS.find(([line]) => line.test(message))?.[1];
+    const mark = HOST_MARKS.find(([isLine]) => isLine(message))?.[1];
     if (mark) timing(mark);
     const marker = message.indexOf(MISSING_EXPORTS_MARKER);
     if (marker >= 0) this.addMissingExports(message.slice(marker + MISSING_EXPORTS_MARKER.length));

@@ -3,6 +3,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { listFiles } from "./modules.mjs";
 
 const RUNTIME_DIR = path.dirname(fileURLToPath(import.meta.url));
 const SNAPSHOT_PREFIX = "snapshot-";
@@ -46,7 +47,7 @@ function importedNames(list) {
 }
 
 // Everything that changes the memory image: Pyodide, the runtime's own code, the interpreter
-// set-up (flags, preloaded modules) and every file under python_modules.
+// set-up (flags, preloaded modules) and every file under python_modules (serve.mjs has made sure it exists).
 export function snapshotKey({ pyodideVersion, config, preload }) {
   const parts = {
     pyodide: pyodideVersion,
@@ -62,7 +63,6 @@ export function snapshotKey({ pyodideVersion, config, preload }) {
 }
 
 export function sdkVersion(pythonModulesDir) {
-  if (!fs.existsSync(pythonModulesDir)) return null;
   const distInfo = fs.readdirSync(pythonModulesDir).find((name) => /^workers_runtime_sdk-.*\.dist-info$/.test(name));
   return distInfo ? distInfo.slice("workers_runtime_sdk-".length, -".dist-info".length) : null;
 }
@@ -129,16 +129,7 @@ function runtimeSources() {
 }
 
 function packageFiles(dir) {
-  if (!fs.existsSync(dir)) return [];
-  return listFiles(dir).filter((file) => !file.split(path.sep).includes("__pycache__"));
-}
-
-function listFiles(dir) {
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
-    .sort();
+  return listFiles(dir, (part) => part === "__pycache__");
 }
 
 // Package files are identified by path, size and mtime (fast); the runtime's few files by content.

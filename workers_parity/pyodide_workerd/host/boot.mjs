@@ -28,14 +28,15 @@ export async function bootPyodide(options, { beforeRestore } = {}) {
 
 async function loadPyodideHere(options, beforeRestore) {
   installBootFetch();
+  const createModule = (settings) => instantiatingSynchronously(settings, beforeRestore);
   // Pyodide before 314 ignores the createPyodideModule option and calls this global instead.
-  globalThis._createPyodideModule = (settings) => instantiatingSynchronously(settings, beforeRestore);
+  globalThis._createPyodideModule = createModule;
   try {
     return await loadPyodide({
       ...options,
       indexURL: INDEX_URL,
       lockFileContents: JSON.parse(lockFileText),
-      createPyodideModule: (settings) => instantiatingSynchronously(settings, beforeRestore),
+      createPyodideModule: createModule,
       env: { PYTHONDONTWRITEBYTECODE: "1", HOME: "/session" },
       stdout: (line) => console.log(line),
       stderr: (line) => console.error(line),

@@ -3,7 +3,7 @@
 // export, and every DurableObject, WorkerEntrypoint and WorkflowEntrypoint class under its own name. Each JavaScript
 // class creates an instance of the Python class and forwards every method call to it.
 import { DurableObject, WorkerEntrypoint, WorkflowEntrypoint } from "cloudflare:workers";
-import { logRequest } from "./request-log.mjs";
+import { logRequest, withRequestLog } from "./request-log.mjs";
 import { FINALIZATION_REGISTRY_IS_REAL } from "./startup.mjs";
 
 const BASE_CLASSES = {
@@ -126,12 +126,8 @@ function legacyDefault(python, { routes, requestLog }) {
     const plain = fetch ?? (() => missingHandler("fetch"));
     fetch = (request, env, ctx) => routed(request, routes, call, env, ctx, plain);
   }
-  if (fetch && requestLog) {
-    const answer = fetch;
-    fetch = (request, env, ctx) => logRequest(LOG_NAME, request, ctx, () => answer(request, env, ctx));
-  }
   if (fetch) handlers.fetch = fetch;
-  return handlers;
+  return requestLog ? withRequestLog(LOG_NAME, handlers) : handlers;
 }
 
 // A request on one of the routes runs that handler; any other is the worker's fetch.
@@ -183,11 +179,11 @@ function internalServerError() {
 
 // The main module could not be imported: every request is a plain 500; the traceback was logged at start-up.
 function failedStart(requestLog) {
-  const answer = async () => {
-    console.error("[pyodide-workerd] the worker failed to start (traceback above); save a file to reload");
-    return internalServerError();
+  const handlers = {
+    fetch: async () => {
+      console.error("[pyodide-workerd] the worker failed to start (traceback above); save a file to reload");
+      return internalServerError();
+    },
   };
-  return {
-    fetch: (request, env, ctx) => (requestLog ? logRequest(LOG_NAME, request, ctx, answer) : answer()),
-  };
+  return requestLog ? withRequestLog(LOG_NAME, handlers) : handlers;
 }

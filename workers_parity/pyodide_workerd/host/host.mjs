@@ -7,6 +7,7 @@ import { bootPyodide, placement } from "./boot.mjs";
 import { loadedLibraries, registerCompiledLibraries, reloadLibraries } from "./dynlibs.mjs";
 import { entrypointHelper } from "./entrypoint-helper.mjs";
 import { buildExports, handlerRoutes } from "./entrypoints.mjs";
+import { BOOT_BEGINS, FATAL_MARKER, INTERPRETER_UP, MISSING_EXPORTS_MARKER } from "./markers.mjs";
 import files from "./files.mjs";
 import setup from "./setup.mjs";
 
@@ -14,7 +15,7 @@ import setup from "./setup.mjs";
 const MOUNTS = { runtime: "/session/runtime", python_modules: "/session/python_modules", src: "/session/src" };
 
 export async function start() {
-  startupMark("Python boot begins");
+  startupMark(BOOT_BEGINS);
   nameTheHost();
   registerCompiledLibraries(files.libraries);
   try {
@@ -28,13 +29,6 @@ export async function start() {
 }
 
 const NO_CLASSES = { durableObjects: [], workerEntrypoints: [], workflowEntrypoints: [] };
-
-// A fatal error leaves Pyodide unusable; workerd's own Python aborts the isolate. The launcher reads this line and
-// starts workerd again.
-const FATAL_MARKER = "pyodide-workerd: Python suffered a fatal error; the worker starts again";
-
-// An entrypoint class the launcher did not export: the launcher reads this line and starts again with it.
-export const MISSING_EXPORTS_MARKER = "pyodide-workerd: entrypoint classes not exported:";
 
 function reportMissingExports(exported) {
   const missing = Object.keys(this.named).filter((name) => !exported.includes(name));
@@ -58,8 +52,8 @@ async function startWorker() {
   const restoring = Boolean(setup.snapshot);
   const pyodide = restoring ? await restoreInterpreter() : await bootPyodide({});
   const host = restoring ? pyodide.pyimport("_pyodide_host") : prepareInterpreter(pyodide);
-  startupMark("Python interpreter up");
-  pyodide._api.on_fatal = () => console.error(FATAL_MARKER);
+  startupMark(INTERPRETER_UP);
+  pyodide._api.on_fatal = () => console.error(`${FATAL_MARKER}; the worker starts again`);
   writeFiles(pyodide.FS, ["src"]);
   enterStartup(pyodide._module, host.entropy_allowance_address());
   const loaded = host.load_main_module(MOUNTS.src, setup.mainModule, restoring).toJs({

@@ -4,7 +4,7 @@ seeded functions does not until the first request reseeds them; `os.urandom` and
 
 import os
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import wraps
 from itertools import count
 
@@ -35,7 +35,7 @@ def install():
 def _after_import(shape, *, entropy):
     @contextmanager
     def patch(module):
-        with _entropy_for_import() if entropy else _nothing():
+        with _entropy_for_import() if entropy else nullcontext():
             yield
         shape(module)
 
@@ -46,11 +46,6 @@ def _after_import(shape, *, entropy):
 def _entropy_for_import(module=None):
     with allow_bad_entropy_calls(IMPORT_ENTROPY_CALLS):
         yield
-
-
-@contextmanager
-def _nothing():
-    yield
 
 
 def _block_random(random):
