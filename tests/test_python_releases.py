@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from workers_parity import project
 from workers_parity.pymodules import for_worker, releases
+from workers_parity.run import record
 from workers_parity.servers import toolchain
 
 
@@ -81,3 +83,12 @@ def test_a_worker_importing_a_module_its_python_lacks_here_runs_the_newest(tmp_p
 def test_a_worker_that_needs_nothing_apart_keeps_the_python_of_its_date(tmp_path: Path) -> None:
     folder = python_worker(tmp_path / "plain", "2025-11-02", "import json\n")
     assert for_worker.sync(folder).release.describe() == "Python 3.13 (Pyodide 0.28.2)"
+
+
+@pytest.mark.parametrize("release", releases.KNOWN, ids=lambda release: release.pyodide)
+def test_the_run_records_the_pyodide_a_worker_ran_in(release: releases.PythonRelease) -> None:
+    """A report names the npm Pyodide the launcher was given for the worker, not the default package's."""
+    toolchain.ensure_node_modules()
+    choice = releases.Choice(release, "as a test asks")
+    found = record.versions_of(project.get("py-minimal"), "pyodide-workerd", choice)
+    assert found["pyodide"] == release.pyodide

@@ -60,18 +60,23 @@ def worker_run(target: Target, base_url: str | None, *, server=None, error: str 
         runtime_reason=reason,
         startup_seconds=server.startup_seconds if server is not None else None,
         error=error,
-        versions=versions_of(target.worker, choice.runtime if choice else None),
+        versions=versions_of(target.worker, choice.runtime if choice else None, server.python if server else None),
     )
 
 
-def versions_of(worker: registry.Worker, runtime: str | None) -> dict[str, str]:
-    """The tools that ran the worker and, for a Python worker, its SDK and direct dependencies as installed."""
+def versions_of(worker: registry.Worker, runtime: str | None, python=None) -> dict[str, str]:
+    """The tools that ran the worker and, for a Python worker, its SDK and direct dependencies as installed.
+    `python` (pymodules.releases.Choice) is the Python a server ran the worker in: its Pyodide is the npm package
+    the launcher was given, which need not be the default `pyodide` one (a worker dated for Python 3.13)."""
     if runtime is None:
         return {}
     try:
         from workers_parity.servers import toolchain
 
-        found = runtimes.versions(runtime, toolchain.versions())
+        tools = toolchain.versions()
+        if python is not None:
+            tools["pyodide"] = toolchain.package_version(python.release.npm_package)
+        found = runtimes.versions(runtime, tools)
     except Exception as error:  # a report must still be written when the toolchain is missing
         return {"toolchain": f"unavailable ({error})"}
     if worker.is_python:
